@@ -1,0 +1,1 @@
+"""The edge people use: the web app, its JSON API and the ``coproduce`` command."""

@@ -1,0 +1,1 @@
+"""Pure statistics and scoring: typed inputs, typed outputs, no I/O."""

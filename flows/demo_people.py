@@ -1,0 +1,164 @@
+"""The simulated people of ``coproduce demo``: the working party, staff answering the survey, the
+coordinator, the approvers and the citizen panel. Each acts through the same services the web app
+uses, one transaction per person, so their decisions wake the lifecycle flow exactly as real ones do.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from plans.db import session_scope
+from plans.domain.facts import Decision, Judgement
+from plans.models import Capacity, StatementKind, SurveyKind, Verdict, utcnow
+from plans.repositories.evaluation import EvaluationRepository
+from plans.repositories.plans import PlanRepository
+from plans.repositories.surveys import SurveyRepository
+from plans.schemas import RecommendationIn
+from plans.services import evaluation, recommendations, responses, vision
+from plans.services.actors import actor_for
+
+
+class People:
+    """Everyone in the example programme, looked up once from the plan's membership."""
+
+    def __init__(self, plan_id: int, coordinator_id: int, seed: int = 7) -> None:
+        self.plan_id = plan_id
+        self.rng = random.Random(seed)
+        with session_scope() as s:
+            repo = PlanRepository(s)
+            self.party = [actor_for(s, p.id) for _, p in repo.members(plan_id, Capacity.WORKING_PARTY)]
+            self.approvers = [actor_for(s, p.id) for _, p in repo.members(plan_id, Capacity.APPROVER)]
+            self.panel = [actor_for(s, p.id) for _, p in repo.members(plan_id, Capacity.CITIZEN_PANEL)]
+            self.coordinator = actor_for(s, coordinator_id)
+
+    def agree_vision(self) -> None:
+        """Members who have not written yet add a statement; then every member agrees."""
+        lines = [
+            "Citizens are involved from the start, not asked to comment at the end.",
+            "Staff have time and support to work alongside citizens.",
+        ]
+        for actor, text in zip(self.party[-2:], lines, strict=True):
+            self._act(lambda s, a=actor, t=text: vision.add_statement(
+                s, plan_id=self.plan_id, actor=a, kind=StatementKind.ASPIRATION, text=t, now=utcnow()))
+        for actor in self.party:
+            self._act(lambda s, a=actor: vision.agree(s, plan_id=self.plan_id, actor=a, now=utcnow()))
+
+    def answer_survey(self, kind: SurveyKind, rate: float, lift: float) -> int:
+        """Staff in every team answer (online and on paper) until about ``rate`` of them have;
+        ``lift`` raises the chance of a positive answer (the repeat survey after the plan)."""
+        with session_scope() as s:
+            plan = PlanRepository(s).get(self.plan_id)
+            assert plan is not None
+            survey = SurveyRepository(s).for_plan(self.plan_id, kind)
+            assert survey is not None
+            teams = SurveyRepository(s).team_rates(survey.id, plan.organisation_id)
+            questions = survey.questions
+        rows: list[dict[str, Any]] = []
+        for code, _name, _done, eligible in teams:
+            answering = round(eligible * min(1.0, self.rng.gauss(rate, 0.08)))
+            for _ in range(max(0, min(eligible, answering))):
+                rows.append({"team": code, "answers": {q["id"]: self._answer(q, lift) for q in questions}})
+        self._act(lambda s: responses.record(
+            s, plan_id=self.plan_id, kind=kind, rows=rows, actor=self.coordinator, now=utcnow()))
+        return len(rows)
+
+    def _answer(self, question: dict[str, Any], lift: float) -> str:
+        positive = question["positive"]
+        others = [a for a in question["answers"] if a not in positive]
+        base = {"K1": 0.35, "K2": 0.3, "S1": 0.45, "S3": 0.2, "E1": 0.3}.get(question["id"], 0.5)
+        if self.rng.random() < min(0.95, base + lift):
+            return str(self.rng.choice(positive))
+        return str(self.rng.choice(others))
+
+    def draft_recommendations(self, revised: bool = False) -> int:
+        """The coordinator drafts (or, after changes were requested, revises) the recommendations."""
+        items = [
+            RecommendationIn(title="Introduce coproduction to every member of staff",
+                             detail="A short induction module on what coproduction means and why it matters.",
+                             evidence=["finding:K1", "finding:K2"]),
+            RecommendationIn(title="Build staff confidence to involve citizens",
+                             detail="Skills workshops co-delivered by citizens and staff.",
+                             evidence=["finding:S1", "finding:S3"]),
+            RecommendationIn(title="Close the loop: you said, we did",
+                             detail="Every team reports back to citizens what changed.",
+                             evidence=["finding:S2", "theme:trust is built by showing what was done"]),
+        ]
+        if revised:
+            items.append(RecommendationIn(
+                title="Protect time for citizen involvement",
+                detail="Managers agree protected time with each team, reviewed at supervision.",
+                evidence=["finding:E2", "finding:E3"]))
+        with session_scope() as s:
+            return recommendations.set_recommendations(
+                s, plan_id=self.plan_id, actor=self.coordinator, items=items, now=utcnow())
+
+    def add_expectations(self) -> None:
+        """Each approver states what they expect the plan to achieve, at a Kirkpatrick level."""
+        wanted = [
+            ("Staff rate the learning as useful", "post-session feedback", 1, "80% useful"),
+            ("Staff can explain what coproduction means", "repeat survey K1", 2, "+20 points"),
+            ("Teams involve citizens in planning", "repeat survey E1", 3, "half of teams"),
+            ("Citizens see what changed", "you said, we did reports", 4, "every team reports"),
+        ]
+        for actor, (text, measure, level, target) in zip(self.approvers, wanted, strict=False):
+            self._act(lambda s, a=actor, t=text, m=measure, lv=level, tg=target: evaluation.add_expectation(
+                s, plan_id=self.plan_id, actor=a, text=t, measure=m, level=lv, target=tg, now=utcnow()))
+
+    def sign_off(self, version: int, *, first_requests_changes: bool) -> None:
+        """Approvers decide on ``version``; optionally the first asks for changes instead."""
+        for i, actor in enumerate(self.approvers):
+            if first_requests_changes and i == 0:
+                decision, comment = Decision.REQUEST_CHANGES, "Add protected time for staff: without it this will not happen."
+            elif first_requests_changes:
+                continue
+            else:
+                decision, comment = Decision.APPROVE, ""
+            self._act(lambda s, a=actor, d=decision, c=comment: recommendations.decide(
+                s, plan_id=self.plan_id, actor=a, version=version, decision=d, comment=c, now=utcnow()))
+
+    def deliver(self) -> None:
+        """The coordinator records each formative checkpoint; a panel member comments on the first."""
+        with session_scope() as s:
+            numbers = [c.number for c in EvaluationRepository(s).checkpoints(self.plan_id)]
+        for n in numbers:
+            self._act(lambda s, n=n: evaluation.record_checkpoint(
+                s, plan_id=self.plan_id, actor=self.coordinator, number=n,
+                did=f"Quarter {n}: induction module and two co-delivered workshops.",
+                learned="Sessions co-delivered by citizens were rated far higher.",
+                change="Move more sessions to co-delivery.", attendance=40 + 15 * n, now=utcnow()))
+            if n == 1:
+                self._act(lambda s: evaluation.review(
+                    s, plan_id=self.plan_id, actor=self.panel[0], output="formative-1", verdict=Verdict.COMMENT,
+                    text="Good start; please include night-shift staff.", now=utcnow()))
+
+    def evaluate(self) -> None:
+        """Expectations judged, the retrospective written, the panel reviews and is answered."""
+        with session_scope() as s:
+            ids = [e.id for e in EvaluationRepository(s).expectations(self.plan_id)]
+        judgements = [Judgement.MET, Judgement.MET, Judgement.PARTLY_MET, Judgement.NOT_MET]
+        for eid, j in zip(ids, judgements * len(ids), strict=False):
+            self._act(lambda s, e=eid, j=j: evaluation.judge_expectation(
+                s, plan_id=self.plan_id, actor=self.coordinator, expectation_id=e, judgement=j,
+                evidence="Checkpoint reports and post-session feedback.", now=utcnow()))
+        self._act(lambda s: evaluation.write_summative_report(
+            s, plan_id=self.plan_id, actor=self.coordinator, did="Induction for all staff; twelve workshops.",
+            learned="Co-delivery works; protected time is the constraint.", pleased="Citizens co-delivered every workshop.",
+            different="Start the reporting-back earlier.", now=utcnow()))
+        challenge_id = 0
+        for i, member in enumerate(self.panel):
+            verdict = Verdict.CHALLENGE if i == 0 else Verdict.ENDORSE
+            text = "Citizens have not yet seen the 'you said, we did' reports." if i == 0 else ""
+            with session_scope() as s:
+                row = evaluation.review(s, plan_id=self.plan_id, actor=member, output="summative", verdict=verdict,
+                                        text=text, now=utcnow())
+                if verdict is Verdict.CHALLENGE:
+                    challenge_id = row.id
+        self._act(lambda s: evaluation.respond_to_challenge(
+            s, plan_id=self.plan_id, actor=self.coordinator, review_id=challenge_id,
+            response="You said you had not seen the reports; we have published all 29 on the council website.",
+            now=utcnow()))
+
+    def _act(self, action: Any) -> None:
+        with session_scope() as s:
+            action(s)

@@ -1,0 +1,1 @@
+"""coproduce's core: configuration, database, models, repositories, services and the pure domain."""

@@ -1,0 +1,1 @@
+"""Pure rules of the plan lifecycle: no database, no HTTP, no Prefect."""

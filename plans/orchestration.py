@@ -1,0 +1,83 @@
+"""The one module that talks to Prefect on behalf of the services: waking the lifecycle flow of a
+plan and asking which plans have a run in flight.
+
+Why a new deployment run rather than resuming a suspended one: a run that waits for people for weeks
+would hold a process (pause) or depend on Prefect keeping a suspended run resumable across server
+restarts (suspend re-executes from the top anyway). Instead each run advances the plan as far as its
+gates allow and ends; the decision is committed to our database first and then starts a fresh run.
+The database is the state; a run is a short, idempotent push. A wake that cannot reach Prefect is
+not lost: the scheduled reconcile flow starts a run for any plan whose gate passes and that no run is
+moving.
+"""
+
+from __future__ import annotations
+
+import logging
+from uuid import UUID
+
+from plans.config import settings
+
+log = logging.getLogger(__name__)
+
+ACTIVE_STATES = ("SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING")
+
+
+def prefect_configured() -> bool:
+    """Whether a Prefect API is configured (without one, Prefect would start a throwaway server)."""
+    from prefect.settings import PREFECT_API_URL
+
+    return bool(PREFECT_API_URL.value())
+
+
+def start_lifecycle_run(plan_id: int, idempotency_key: str) -> UUID | None:
+    """Start a run of the plan-lifecycle deployment for one plan; the same key never starts two."""
+    if not settings.wake_flows:
+        return None
+    if not prefect_configured():
+        log.info("no Prefect API configured: plan %s will be picked up by the reconcile flow", plan_id)
+        return None
+    from prefect.deployments import run_deployment
+
+    run = run_deployment(
+        settings.lifecycle_deployment,
+        parameters={"plan_id": plan_id},
+        timeout=0,
+        tags=[f"plan:{plan_id}"],
+        idempotency_key=f"plan-{plan_id}-{idempotency_key}",
+        as_subflow=False,
+    )
+    return run.id
+
+
+def plans_with_active_runs() -> set[int]:
+    """Plan ids that have a lifecycle run scheduled, pending or running right now."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterName,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    deployment = settings.lifecycle_deployment.split("/")[-1]
+    active: set[int] = set()
+    with get_client(sync_client=True) as client:
+        offset = 0
+        while True:
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType(s) for s in ACTIVE_STATES]))
+                ),
+                deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[deployment])),
+                limit=200,
+                offset=offset,
+            )
+            for run in runs:
+                plan_id = run.parameters.get("plan_id")
+                if isinstance(plan_id, int):
+                    active.add(plan_id)
+            if len(runs) < 200:
+                return active
+            offset += 200

@@ -1,0 +1,63 @@
+"""Surveys, their anonymous responses and stored findings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from plans.models import Survey, SurveyFinding, SurveyKind, SurveyResponse, Team
+
+
+class SurveyRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def for_plan(self, plan_id: int, kind: SurveyKind) -> Survey | None:
+        return self.session.scalar(select(Survey).where(Survey.plan_id == plan_id, Survey.kind == kind))
+
+    def add(self, survey: Survey) -> Survey:
+        self.session.add(survey)
+        self.session.flush()
+        return survey
+
+    def add_responses(self, rows: Sequence[dict[str, Any]]) -> int:
+        """Insert many responses in one statement per thousand rows (never one ORM object each)."""
+        for start in range(0, len(rows), 1000):
+            self.session.execute(insert(SurveyResponse), list(rows[start : start + 1000]))
+        return len(rows)
+
+    def response_count(self, survey_id: int) -> int:
+        return int(self.session.scalar(select(func.count()).where(SurveyResponse.survey_id == survey_id)) or 0)
+
+    def counts_by_team(self, survey_id: int) -> dict[int, int]:
+        stmt = (
+            select(SurveyResponse.team_id, func.count())
+            .where(SurveyResponse.survey_id == survey_id)
+            .group_by(SurveyResponse.team_id)
+        )
+        return {team_id: n for team_id, n in self.session.execute(stmt)}
+
+    def team_rates(self, survey_id: int, organisation_id: int) -> list[tuple[str, str, int, int]]:
+        """(team code, team name, responses, eligible) for every team with eligible staff."""
+        counts = self.counts_by_team(survey_id)
+        stmt = select(Team).where(Team.organisation_id == organisation_id, Team.eligible_headcount > 0).order_by(Team.code)
+        return [(t.code, t.name, counts.get(t.id, 0), t.eligible_headcount) for t in self.session.scalars(stmt)]
+
+    def answers(self, survey_id: int) -> list[dict[str, Any]]:
+        """Every response's answers (a columnar engine replaces this at national scale)."""
+        stmt = select(SurveyResponse.answers).where(SurveyResponse.survey_id == survey_id)
+        return list(self.session.scalars(stmt))
+
+    def replace_findings(self, survey_id: int, findings: Sequence[dict[str, Any]]) -> None:
+        """Store a survey's findings, replacing any earlier analysis of it (re-runs are safe)."""
+        self.session.execute(delete(SurveyFinding).where(SurveyFinding.survey_id == survey_id))
+        if findings:
+            self.session.execute(insert(SurveyFinding), [{"survey_id": survey_id, **f} for f in findings])
+        self.session.flush()
+
+    def findings(self, survey_id: int) -> Sequence[SurveyFinding]:
+        stmt = select(SurveyFinding).where(SurveyFinding.survey_id == survey_id).order_by(SurveyFinding.question_id)
+        return self.session.scalars(stmt).all()

@@ -1,0 +1,27 @@
+"""Recording what a person did: one audit event, then a wake-up of the plan's lifecycle flow when the
+decision lets the plan move. Every people-facing service ends here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from plans.models import AuditEvent, Plan
+from plans.repositories.audit import AuditRepository
+from plans.services.actors import Actor
+from plans.services.lifecycle import wake_if_ready
+
+
+def record_and_wake(
+    session: Session, *, plan: Plan, actor: Actor, kind: str, now: datetime,
+    data: dict[str, Any], dedupe_key: str | None = None,
+) -> AuditEvent:
+    """Append the event, and once the transaction commits, start a lifecycle run if the plan can move."""
+    event = AuditRepository(session).record(
+        plan_id=plan.id, kind=kind, actor=actor.label, actor_id=actor.person_id, plan_version=plan.version,
+        at=now, data=data, dedupe_key=dedupe_key,
+    )
+    wake_if_ready(session, plan_id=plan.id, cause=f"event-{event.id}", now=now)
+    return event

@@ -1,0 +1,139 @@
+"""The work each stage does by itself, run by the lifecycle flow before it tries the gate: open and
+close surveys, analyse them, send a version for sign-off, schedule checkpoints.
+
+Every piece is idempotent: it looks at what the database already holds and does only what is
+missing, so a re-run (or a run racing another) never does the work twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from plans.domain.calendar import checkpoint_dates
+from plans.domain.stages import Stage
+from plans.models import Checkpoint, Plan, SignOffRound, Survey, SurveyKind
+from plans.repositories.audit import AuditRepository
+from plans.repositories.evaluation import EvaluationRepository
+from plans.repositories.signoff import SignOffRepository
+from plans.repositories.surveys import SurveyRepository
+from plans.services import analysis
+from plans.services.actors import SYSTEM
+from plans.services.lifecycle import facts_for, load_plan
+
+SIGN_OFF_DAYS = 14
+
+
+def run(session: Session, *, plan_id: int, now: datetime) -> list[str]:
+    """Do whatever the plan's current stage needs doing now; returns what was done, in words."""
+    plan = load_plan(session, plan_id, lock=True)
+    work = {
+        Stage.EVIDENCE_SURVEY: lambda: _survey_work(session, plan, SurveyKind.BASELINE, now),
+        Stage.RECOMMENDATIONS: lambda: _ensure_analysed(session, plan, now),
+        Stage.SIGN_OFF: lambda: _ensure_round(session, plan, now),
+        Stage.DELIVERY: lambda: _ensure_checkpoints(session, plan),
+        Stage.REPEAT_SURVEY: lambda: _survey_work(session, plan, SurveyKind.REPEAT, now),
+    }.get(plan.stage)
+    return work() if work else []
+
+
+def _audit(session: Session, plan: Plan, kind: str, now: datetime, data: dict[str, object], key: str) -> None:
+    AuditRepository(session).record(
+        plan_id=plan.id, kind=kind, actor=SYSTEM.label, actor_id=None, plan_version=plan.version, at=now,
+        data=data, dedupe_key=f"plan:{plan.id}:{key}",
+    )
+
+
+def _survey_work(session: Session, plan: Plan, kind: SurveyKind, now: datetime) -> list[str]:
+    repo = SurveyRepository(session)
+    survey = repo.for_plan(plan.id, kind)
+    done: list[str] = []
+    if survey is None:
+        survey = _open_survey(session, plan, kind, now)
+        done.append(f"opened the {kind.value} survey until {survey.closes_at:%d %B %Y}")
+    if survey.closed_at is None:
+        facts = facts_for(session, plan.id, now)
+        s = facts.baseline if kind is SurveyKind.BASELINE else facts.repeat
+        assert s is not None
+        if now >= survey.closes_at or (s.eligible and s.rate >= s.target_rate):
+            survey.closed_at = now
+            why = "target rate met" if s.rate >= s.target_rate else "end date reached"
+            _audit(session, plan, "survey_closed", now, {
+                "survey": kind.value, "responses": s.responses, "eligible": s.eligible, "rate": round(s.rate, 4),
+                "why": why, "by_team": [
+                    {"team": code, "responses": n, "eligible": e}
+                    for code, _, n, e in repo.team_rates(survey.id, plan.organisation_id)
+                ],
+            }, f"survey:{kind.value}:closed")
+            baseline = repo.for_plan(plan.id, SurveyKind.BASELINE) if kind is SurveyKind.REPEAT else None
+            analysis.analyse(session, survey=survey, baseline=baseline)
+            done.append(f"closed the {kind.value} survey ({why}: {s.responses} of {s.eligible}) and analysed it")
+    return done
+
+
+def _open_survey(session: Session, plan: Plan, kind: SurveyKind, now: datetime) -> Survey:
+    repo = SurveyRepository(session)
+    baseline = repo.for_plan(plan.id, SurveyKind.BASELINE) if kind is SurveyKind.REPEAT else None
+    template = plan.survey_template or {}
+    # the repeat survey reuses the baseline's questions exactly, so every question stays comparable
+    questions = baseline.questions if baseline is not None else template.get("questions", [])
+    title = template.get("title", plan.title)
+    survey = repo.add(Survey(
+        plan_id=plan.id, kind=kind, title=f"{title} ({kind.value})", questions=questions,
+        target_rate=plan.survey_target_rate, opens_at=now, closes_at=now + timedelta(days=plan.survey_days),
+        baseline_id=baseline.id if baseline else None,
+    ))
+    _audit(session, plan, "survey_opened", now, {
+        "survey": kind.value, "questions": len(questions), "closes_at": survey.closes_at.isoformat(),
+        "target_rate": survey.target_rate,
+    }, f"survey:{kind.value}:opened")
+    return survey
+
+
+def _ensure_analysed(session: Session, plan: Plan, now: datetime) -> list[str]:
+    repo = SurveyRepository(session)
+    baseline = repo.for_plan(plan.id, SurveyKind.BASELINE)
+    if baseline is None or baseline.closed_at is None or repo.findings(baseline.id):
+        return []
+    analysis.analyse(session, survey=baseline)
+    return ["analysed the baseline survey"]
+
+
+def content_hash(session: Session, plan_id: int) -> str:
+    """A hash of the recommendations as they stand: what an approver's decision is bound to."""
+    recs = SignOffRepository(session).recommendations(plan_id)
+    canonical = [
+        {"title": r.title, "detail": r.detail, "evidence": sorted(f"{link.kind.value}:{link.ref}" for link in links)}
+        for r, links in recs
+    ]
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def _ensure_round(session: Session, plan: Plan, now: datetime) -> list[str]:
+    repo = SignOffRepository(session)
+    if repo.round_for(plan.id, plan.version) is not None:
+        return []
+    plan.version_frozen = True
+    rnd = repo.add_round(SignOffRound(
+        plan_id=plan.id, version=plan.version, content_hash=content_hash(session, plan.id), opened_at=now,
+        deadline=now + timedelta(days=SIGN_OFF_DAYS),
+    ))
+    _audit(session, plan, "sign_off_requested", now, {
+        "version": plan.version, "content_hash": rnd.content_hash, "deadline": rnd.deadline.isoformat(),
+    }, f"round:v{plan.version}")
+    return [f"sent version {plan.version} for sign-off (deadline {rnd.deadline:%d %B %Y})"]
+
+
+def _ensure_checkpoints(session: Session, plan: Plan) -> list[str]:
+    repo = EvaluationRepository(session)
+    have = {c.number for c in repo.checkpoints(plan.id)}
+    added = []
+    dates = checkpoint_dates(plan.starts_on, plan.checkpoint_months, plan.checkpoints_planned)
+    for number, due in enumerate(dates, start=1):
+        if number not in have:
+            repo.add(Checkpoint(plan_id=plan.id, number=number, due_on=due))
+            added.append(number)
+    return [f"scheduled formative checkpoint(s) {added}"] if added else []
