@@ -72,23 +72,30 @@ class People:
         return str(self.rng.choice(others))
 
     def draft_recommendations(self, revised: bool = False) -> int:
-        """The coordinator drafts (or, after changes were requested, revises) the recommendations."""
+        """The coordinator drafts (or, after changes were requested, revises) the recommendations,
+        each linked to the baseline findings of the section it answers."""
+        with session_scope() as s:
+            survey = SurveyRepository(s).for_plan(self.plan_id, SurveyKind.BASELINE)
+            assert survey is not None
+            by_section: dict[str, list[str]] = {}
+            for q in survey.questions:
+                by_section.setdefault(q["section"], []).append(f"finding:{q['id']}")
         items = [
             RecommendationIn(title="Introduce coproduction to every member of staff",
                              detail="A short induction module on what coproduction means and why it matters.",
-                             evidence=["finding:K1", "finding:K2"]),
+                             evidence=by_section.get("knowledge", [])),
             RecommendationIn(title="Build staff confidence to involve citizens",
                              detail="Skills workshops co-delivered by citizens and staff.",
-                             evidence=["finding:S1", "finding:S3"]),
+                             evidence=by_section.get("skills", [])),
             RecommendationIn(title="Close the loop: you said, we did",
                              detail="Every team reports back to citizens what changed.",
-                             evidence=["finding:S2", "theme:trust is built by showing what was done"]),
+                             evidence=["theme:trust is built by showing what was done"]),
         ]
         if revised:
             items.append(RecommendationIn(
                 title="Protect time for citizen involvement",
                 detail="Managers agree protected time with each team, reviewed at supervision.",
-                evidence=["finding:E2", "finding:E3"]))
+                evidence=by_section.get("experience", [])))
         with session_scope() as s:
             return recommendations.set_recommendations(
                 s, plan_id=self.plan_id, actor=self.coordinator, items=items, now=utcnow())

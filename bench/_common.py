@@ -1,0 +1,65 @@
+"""Small helpers shared by the benchmarks: statistics, the machine's state, and a check that no
+process we started (found by a marker in its environment) outlived the benchmark."""
+
+from __future__ import annotations
+
+import os
+import platform
+import signal
+import statistics
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def summary(values: list[float]) -> dict[str, Any]:
+    """Median, min, max and spread ((max - min) / median) of a list of numbers."""
+    if not values:
+        return {"n": 0, "median": None, "min": None, "max": None, "spread": None}
+    med = statistics.median(values)
+    return {"n": len(values), "median": med, "min": min(values), "max": max(values),
+            "spread": (max(values) - min(values)) / med if med else None}
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    load = os.getloadavg()
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "loadavg_at_start": [round(x, 2) for x in load]}
+
+
+def processes_with_env(marker: str) -> list[tuple[int, str]]:
+    """(pid, command line) of readable processes whose environment contains ``marker``."""
+    found = []
+    me = os.getpid()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == me:
+            continue
+        try:
+            if marker.encode() in (entry / "environ").read_bytes():
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+                found.append((int(entry.name), cmd))
+        except OSError:
+            continue
+    return found
+
+
+def reap_leftovers(marker: str) -> list[str]:
+    """Stop (by pid) processes left behind by a run we started, tagged with ``marker``; returns them."""
+    left = processes_with_env(marker)
+    for pid, _ in left:
+        try:
+            os.kill(pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass
+    if left:
+        import time
+        time.sleep(3)
+        for pid, _ in processes_with_env(marker):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    return [f"{pid} {cmd[:120]}" for pid, cmd in left]

@@ -1,0 +1,123 @@
+"""Test databases on SQLite and PostgreSQL, built by the real migrations.
+
+Every test that takes ``db`` runs twice: once on a SQLite file, once on PostgreSQL (127.0.0.1:5432,
+database ``test``, a schema of its own per test session). Without a reachable PostgreSQL the second
+half is skipped and the run says so loudly at the end; with ``COPRODUCE_REQUIRE_POSTGRES=1`` (as
+``.ci/run`` sets) its absence is a failure instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from plans.config import settings
+from plans.db import engine_for
+from plans.migrations import upgrade
+from plans.models import Base
+
+PG_BASE = os.environ.get("COPRODUCE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("COPRODUCE_REQUIRE_POSTGRES") == "1"
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "citizen-voice-workforce.yaml"
+SMALL_PLAN = Path(__file__).resolve().parent / "fixtures" / "small-plan.yaml"
+
+_pg_problem: str | None = None
+_pg_skipped = 0
+
+
+def _postgres_problem() -> str | None:
+    try:
+        with create_engine(PG_BASE, connect_args={"connect_timeout": 3}).connect() as c:
+            c.execute(text("select 1"))
+    except Exception as exc:  # any failure to connect means: no PostgreSQL here
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return None
+
+
+@dataclass(frozen=True)
+class Database:
+    """A migrated, empty database for one test; ``url`` is what COPRODUCE_DATABASE_URL would hold."""
+
+    url: str
+    dialect: str
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    engine_for(f"sqlite:///{path}").dispose()  # closing the last connection checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[str]:
+    global _pg_problem
+    _pg_problem = _postgres_problem()
+    if _pg_problem is not None:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is required (COPRODUCE_REQUIRE_POSTGRES=1) but unreachable: {_pg_problem}")
+        pytest.skip(f"PostgreSQL not reachable at {PG_BASE}: {_pg_problem}")
+    schema = f"coproduce_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    upgrade(url)
+    yield url
+    engine_for(url).dispose()
+    with admin.connect() as c:
+        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _truncate_all(url: str) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine_for(url).begin() as c:
+        c.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """An empty migrated database, on SQLite and then on PostgreSQL; ``settings`` point at it."""
+    if request.param == "sqlite":
+        path = tmp_path / "coproduce.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        database = Database(f"sqlite:///{path}", "sqlite")
+    else:
+        url = request.getfixturevalue("pg_schema")
+        _truncate_all(url)
+        database = Database(url, "postgresql")
+    monkeypatch.setattr(settings, "database_url", database.url)
+    yield database
+    if database.dialect == "sqlite":
+        engine_for(database.url).dispose()
+
+
+@pytest.fixture(autouse=True)
+def _no_wake_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Services wake flows only in the tests that run a Prefect API and ask for it."""
+    monkeypatch.setattr(settings, "wake_flows", False)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    global _pg_skipped
+    if report.skipped and "postgresql" in report.nodeid:
+        _pg_skipped += 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _pg_skipped:
+        terminalreporter.write_sep("!", "PostgreSQL NOT TESTED", red=True, bold=True)
+        terminalreporter.write_line(
+            f"{_pg_skipped} PostgreSQL test(s) were SKIPPED: {_pg_problem or 'PostgreSQL unreachable'}.\n"
+            f"Start PostgreSQL (127.0.0.1:5432, database test) or set COPRODUCE_TEST_POSTGRES to a URL. "
+            f"CI (.ci/run) treats this as a failure."
+        )

@@ -1,0 +1,191 @@
+"""The lifecycle through the services, on SQLite and PostgreSQL: every gate stops the plan with its
+reasons, decisions move it on, and the audit log replays to where it is."""
+
+from __future__ import annotations
+
+import pytest
+
+from plans.db import session_scope
+from plans.domain.errors import (
+    AlreadyDecided,
+    GateBlocked,
+    IllegalTransition,
+    InvalidInput,
+    NotPermitted,
+    OverrideRefused,
+    StageLocked,
+    StaleVersion,
+)
+from plans.domain.facts import Decision
+from plans.domain.lifecycle import replay
+from plans.domain.stages import Stage
+from plans.models import utcnow
+from plans.repositories.plans import PlanRepository
+from plans.services import lifecycle, recommendations, stage_work
+from plans.services.status import plan_status
+from tests.conftest import SMALL_PLAN, Database
+from tests.support import create, events, push, stage_of, walk_to
+
+
+def _replayed(plan_id: int) -> tuple[Stage, int]:
+    state = replay((e.kind, e.data) for e in events(plan_id))
+    return state.stage, state.version
+
+
+def _current(plan_id: int) -> tuple[Stage, int]:
+    with session_scope() as s:
+        plan = PlanRepository(s).get(plan_id)
+        assert plan is not None
+        return plan.stage, plan.version
+
+
+class TestWholeLifecycle:
+    def test_reaches_closed_with_a_round_of_changes(self, db: Database) -> None:
+        plan_id, people = create(SMALL_PLAN)
+        assert push(plan_id) == []
+        with session_scope() as s:
+            reasons = plan_status(s, plan_id=plan_id, now=utcnow()).blocked_by
+        assert any("agree the vision" in r for r in reasons)
+
+        walk_to(plan_id, people, Stage.SIGN_OFF)
+        people.sign_off(1, first_requests_changes=True)
+        moves = push(plan_id)
+        assert [(m["source"], m["stage"], m["via"]) for m in moves] == [
+            ("sign_off", "recommendations", "changes_requested")]
+        assert push(plan_id) == []  # the turned-back version cannot go to sign-off again unchanged
+        with session_scope() as s:
+            assert any("revise the recommendations" in r for r in plan_status(s, plan_id=plan_id, now=utcnow()).blocked_by)
+        assert people.draft_recommendations(revised=True) == 2
+        push(plan_id)
+        assert _current(plan_id) == (Stage.SIGN_OFF, 2)
+        walk_to(plan_id, people, Stage.CLOSED)
+
+        assert _replayed(plan_id) == _current(plan_id) == (Stage.CLOSED, 2)
+        keys = [e.dedupe_key for e in events(plan_id) if e.dedupe_key]
+        assert len(keys) == len(set(keys))
+        with session_scope() as s:
+            entries = PlanRepository(s).entries(plan_id)
+        assert [e.stage.value for e in entries] == [
+            "vision", "evidence_survey", "recommendations", "sign_off", "recommendations", "sign_off",
+            "delivery", "summative_evaluation", "repeat_survey", "closed"]
+        assert all(e.left_at is not None for e in entries[:-1]) and entries[-1].left_at is None
+
+    def test_repeating_runs_changes_nothing(self, db: Database) -> None:
+        plan_id, people = create(SMALL_PLAN)
+        walk_to(plan_id, people, Stage.RECOMMENDATIONS)
+        before = [(e.kind, e.dedupe_key) for e in events(plan_id)]
+        for _ in range(3):
+            assert push(plan_id) == []
+            with session_scope() as s:
+                assert stage_work.run(s, plan_id=plan_id, now=utcnow()) == []
+        assert [(e.kind, e.dedupe_key) for e in events(plan_id)] == before
+
+
+class TestConcurrentMoves:
+    def test_a_stale_move_records_nothing(self, db: Database) -> None:
+        plan_id, people = create(SMALL_PLAN)
+        people.agree_vision()
+        with session_scope() as s:
+            stale = PlanRepository(s).get(plan_id)
+            assert stale is not None
+            s.expunge(stale)
+        push(plan_id)
+        with session_scope() as s:
+            s.add(stale)
+            assert PlanRepository(s).move(stale, Stage.EVIDENCE_SURVEY, utcnow()) is False
+        assert [e.kind for e in events(plan_id)].count("stage_changed") == 1
+
+
+class TestOverride:
+    def test_refused_without_a_reason(self, db: Database) -> None:
+        plan_id, people = create(SMALL_PLAN)
+        for reason in (None, "", "   ", "because", "1234567890123456"):
+            with pytest.raises(OverrideRefused, match="reason"), session_scope() as s:
+                lifecycle.override_gate(s, plan_id=plan_id, actor=people.coordinator, reason=reason, now=utcnow())
+        assert "gate_overridden" not in [e.kind for e in events(plan_id)]
+
+    def test_refused_to_a_non_coordinator(self, db: Database) -> None:
+        plan_id, people = create(SMALL_PLAN)
+        with pytest.raises(NotPermitted, match="coordinator"), session_scope() as s:
+            lifecycle.override_gate(s, plan_id=plan_id, actor=people.approvers[0],
+                                    reason="The working party met offline and agreed.", now=utcnow())
+
+    def test_override_moves_the_plan_and_is_recorded(self, db: Database) -> None:
+        plan_id, people = create(SMALL_PLAN)
+        reason = "The working party agreed the vision at the March meeting; minutes attached."
+        with session_scope() as s:
+            lifecycle.override_gate(s, plan_id=plan_id, actor=people.coordinator, reason=reason, now=utcnow())
+        moves = push(plan_id)
+        assert moves[0]["via"] == "override" and stage_of(plan_id) is Stage.EVIDENCE_SURVEY
+        overridden = [e for e in events(plan_id) if e.kind == "gate_overridden"]
+        assert len(overridden) == 1 and overridden[0].data["reason"] == reason
+        assert overridden[0].actor_id == people.coordinator.person_id
+        assert any("agree the vision" in r for r in overridden[0].data["overridden_reasons"])
+
+
+class TestExplicitMoves:
+    def test_illegal_move_names_the_reason(self, db: Database) -> None:
+        plan_id, people = create(SMALL_PLAN)
+        with pytest.raises(IllegalTransition, match="cannot be skipped") as info, session_scope() as s:
+            lifecycle.request_move(s, plan_id=plan_id, target=Stage.SIGN_OFF, actor=people.coordinator, now=utcnow())
+        assert info.value.source == "vision" and info.value.target == "sign_off"
+
+    def test_blocked_move_lists_the_gate(self, db: Database) -> None:
+        plan_id, people = create(SMALL_PLAN)
+        with pytest.raises(GateBlocked, match="agree the vision"), session_scope() as s:
+            lifecycle.request_move(s, plan_id=plan_id, target=Stage.EVIDENCE_SURVEY, actor=people.coordinator,
+                                   now=utcnow())
+        assert stage_of(plan_id) is Stage.VISION
+
+
+class TestSignOffDecisions:
+    def _at_sign_off(self) -> tuple[int, object]:
+        plan_id, people = create(SMALL_PLAN)
+        walk_to(plan_id, people, Stage.SIGN_OFF)
+        return plan_id, people
+
+    def test_stale_version_and_double_decision_refused(self, db: Database) -> None:
+        plan_id, people = self._at_sign_off()
+        ann = people.approvers[0]  # type: ignore[attr-defined]
+        with pytest.raises(StaleVersion, match="version 1"), session_scope() as s:
+            recommendations.decide(s, plan_id=plan_id, actor=ann, version=7, decision=Decision.APPROVE,
+                                   comment="", now=utcnow())
+        with session_scope() as s:
+            recommendations.decide(s, plan_id=plan_id, actor=ann, version=1, decision=Decision.APPROVE, comment="",
+                                   now=utcnow())
+        with pytest.raises(AlreadyDecided), session_scope() as s:
+            recommendations.decide(s, plan_id=plan_id, actor=ann, version=1, decision=Decision.REJECT,
+                                   comment="Changed my mind", now=utcnow())
+        assert [e.kind for e in events(plan_id)].count("sign_off_decision") == 1
+
+    def test_changes_need_a_comment_and_an_approver(self, db: Database) -> None:
+        plan_id, people = self._at_sign_off()
+        with pytest.raises(InvalidInput, match="comment"), session_scope() as s:
+            recommendations.decide(s, plan_id=plan_id, actor=people.approvers[0], version=1,  # type: ignore[attr-defined]
+                                   decision=Decision.REQUEST_CHANGES, comment="  ", now=utcnow())
+        with pytest.raises(NotPermitted, match="not an approver"), session_scope() as s:
+            recommendations.decide(s, plan_id=plan_id, actor=people.coordinator, version=1,  # type: ignore[attr-defined]
+                                   decision=Decision.APPROVE, comment="", now=utcnow())
+
+    def test_editing_during_sign_off_makes_a_new_version(self, db: Database) -> None:
+        plan_id, people = self._at_sign_off()
+        with session_scope() as s:
+            recommendations.decide(s, plan_id=plan_id, actor=people.approvers[0], version=1,  # type: ignore[attr-defined]
+                                   decision=Decision.APPROVE, comment="", now=utcnow())
+        assert people.draft_recommendations(revised=True) == 2  # type: ignore[attr-defined]
+        push(plan_id)
+        with session_scope() as s:
+            reasons = plan_status(s, plan_id=plan_id, now=utcnow()).blocked_by
+        assert _current(plan_id) == (Stage.SIGN_OFF, 2)
+        assert any("0 approved version 2" in r for r in reasons), reasons  # the v1 approval no longer counts
+        with pytest.raises(StaleVersion), session_scope() as s:
+            recommendations.decide(s, plan_id=plan_id, actor=people.approvers[1], version=1,  # type: ignore[attr-defined]
+                                   decision=Decision.APPROVE, comment="", now=utcnow())
+
+
+class TestStageLocks:
+    def test_recommendations_cannot_change_after_sign_off(self, db: Database) -> None:
+        plan_id, people = create(SMALL_PLAN)
+        walk_to(plan_id, people, Stage.DELIVERY)
+        with pytest.raises(StageLocked, match="delivery"):
+            people.draft_recommendations(revised=True)
