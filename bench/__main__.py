@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from bench import demo_time, transition_cost
@@ -25,7 +25,7 @@ def _rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     demo = res.get("demo_time")
     if demo:
         w = demo["warm_wall_s"]
-        rows.append(("demo wall, warm (median of %d)" % w["n"], f"{w['median']:.1f} s (spread {w['spread']:.0%})",
+        rows.append((f"demo wall, warm (median of {w['n']})", f"{w['median']:.1f} s (spread {w['spread']:.0%})",
                      f"min {w['min']:.1f} / max {w['max']:.1f} s", "-",
                      f"< {demo_time.GOAL_SECONDS:.0f} s: {'met' if demo['goal_met'] else 'NOT MET'}"))
         if "cold" in demo:
@@ -34,7 +34,8 @@ def _rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
                          f"{c / w['median']:.2f}x", "-"))
         fr = demo["flow_runs"]
         closed = all(r["final_stage"] == "closed" for r in demo["warm"] + ([demo["cold"]] if "cold" in demo else []))
-        rows.append(("demo lifecycle flow runs per demo", f"{fr['median']:.0f} (min {fr['min']:.0f}, max {fr['max']:.0f})",
+        rows.append(("demo lifecycle flow runs per demo",
+                     f"{fr['median']:.0f} (min {fr['min']:.0f}, max {fr['max']:.0f})",
                      "-", "-", "final_stage closed: " + ("yes, every run" if closed else "NO")))
     tc = res.get("transition_cost")
     if tc:
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", choices=["demo", "transition"])
     a = ap.parse_args(argv)
     started = time.monotonic()
-    res: dict[str, Any] = {"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine()}
+    res: dict[str, Any] = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
     if a.only != "transition":
         res["demo_time"] = demo_time.measure(a.demo_runs, cold=not a.no_cold)
     if a.only != "demo":

@@ -3,10 +3,12 @@ process we started (found by a marker in its environment) outlived the benchmark
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import signal
 import statistics
+import time
 from pathlib import Path
 from typing import Any
 
@@ -50,16 +52,11 @@ def reap_leftovers(marker: str) -> list[str]:
     """Stop (by pid) processes left behind by a run we started, tagged with ``marker``; returns them."""
     left = processes_with_env(marker)
     for pid, _ in left:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGINT)
-        except ProcessLookupError:
-            pass
     if left:
-        import time
         time.sleep(3)
         for pid, _ in processes_with_env(marker):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
     return [f"{pid} {cmd[:120]}" for pid, cmd in left]

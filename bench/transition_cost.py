@@ -16,10 +16,11 @@ Timed, per plan, alternating between the two ways:
 Wall time divided by the transitions made (checked: exactly 1 each way). The first plan of each way
 in a round is a warm-up and is dropped. A few extra plans per round are pushed by the flow with
 Prefect's default heartbeat (180 s), which is what served deployment runs use. The round is repeated
-``--rounds`` times in this one process (one server); we report the median of the per-round ratios and
-their spread ((max - min) / median).
+``--rounds`` times in this one process (one server, after ``--warmup`` untimed pushes); we report the
+median of the per-round ratios and their spread ((max - min) / median).
 
-    python -m bench.transition_cost [--plans 20] [--rounds 3] [--heartbeat-plans 3] [--settle 0.5] [--json PATH]
+    python -m bench.transition_cost [--plans 20] [--rounds 3] [--heartbeat-plans 3] [--settle 0.5]
+                                    [--warmup 4] [--json PATH]
 """
 
 from __future__ import annotations
@@ -143,16 +144,26 @@ def measure_round(r: int, n: int, hb_plans: int, settle: float, echo: Any) -> di
         times["prefect_default_heartbeat"].append(secs * 1000 / moves)
     d, p = summary(times["direct"]), summary(times["prefect"])
     hb = summary(times["prefect_default_heartbeat"])
-    out = {"round": r + 1, "direct_ms": d, "prefect_ms": p, "prefect_default_heartbeat_ms": hb,
+    out = {"round": r + 1, "loadavg_1min": round(os.getloadavg()[0], 2),
+           "direct_ms": d, "prefect_ms": p, "prefect_default_heartbeat_ms": hb,
            "ratio": p["median"] / d["median"], "overhead_ms": p["median"] - d["median"],
            "samples_ms": {k: [round(v, 1) for v in vs] for k, vs in times.items()}}
     echo(f"  round {r + 1}: direct {d['median']:.1f} ms, prefect {p['median']:.1f} ms per transition "
          f"-> ratio {out['ratio']:.1f}x, overhead {out['overhead_ms']:.0f} ms"
-         + (f"; default heartbeat {hb['median']:.0f} ms" if hb["n"] else ""))
+         + (f"; default heartbeat {hb['median']:.0f} ms" if hb["n"] else "") + f" (load {out['loadavg_1min']})")
     return out
 
 
-def measure(plans: int = 20, rounds: int = 3, hb_plans: int = 3, settle: float = 0.5,
+def warm_up(n: int) -> None:
+    """Untimed flow runs before round 1: the server's and the client's first-call costs."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        for i, plan_id in enumerate(_create_ready_plans("bench-warmup", n)):
+            (push_prefect if i % 2 == 0 else push_direct)(plan_id)
+
+
+def measure(plans: int = 20, rounds: int = 3, hb_plans: int = 3, settle: float = 0.5, warmup: int = 4,
             echo: Any = print) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-transition-"))
     _quiet_prefect_env(tmp / "client-home")
@@ -178,6 +189,7 @@ def measure(plans: int = 20, rounds: int = 3, hb_plans: int = 3, settle: float =
 
         res["prefect_version"] = prefect.__version__
         with temporary_settings({PREFECT_API_URL: server.api_url}):
+            warm_up(warmup)
             res["per_round"] = [measure_round(r, plans, hb_plans, settle, echo) for r in range(rounds)]
     finally:
         server.stop()
@@ -217,11 +229,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--heartbeat-plans", type=int, default=3, help="extra flow runs with the default heartbeat")
     ap.add_argument("--settle", type=float, default=0.5, help="seconds of quiet before each push (default 0.5)")
+    ap.add_argument("--warmup", type=int, default=4, help="untimed pushes before round 1 (default 4)")
     ap.add_argument("--json", type=Path)
     a = ap.parse_args(argv)
     if a.plans < 4:
         ap.error("--plans must be at least 4 (one warm-up each way)")
-    res = measure(a.plans, a.rounds, a.heartbeat_plans, a.settle)
+    res = measure(a.plans, a.rounds, a.heartbeat_plans, a.settle, a.warmup)
     print(report(res))
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,8 @@ def two_proportion_change(pos1: int, n1: int, pos2: int, n2: int) -> Change:
     """Change from proportion pos1/n1 (baseline) to pos2/n2 (repeat), tested at the 95% level."""
     if n1 <= 0 or n2 <= 0:
         raise ValueError("both groups need at least one response")
+    if not (0 <= pos1 <= n1 and 0 <= pos2 <= n2):
+        raise ValueError("positive counts must lie between 0 and their group's responses")
     p1, p2 = pos1 / n1, pos2 / n2
     pooled = (pos1 + pos2) / (n1 + n2)
     se_pooled = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))

@@ -42,7 +42,10 @@ def wilson_interval(positive: int, n: int, z: float = Z95) -> tuple[float, float
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # at 0% and 100% the exact bound is 0 or 1; floating point would leave it a hair inside
+    low = 0.0 if positive == 0 else max(0.0, centre - half)
+    high = 1.0 if positive == n else min(1.0, centre + half)
+    return low, high
 
 
 def finding(question: Question, answers: Iterable[str | None], threshold: int) -> Finding:

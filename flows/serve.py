@@ -17,7 +17,10 @@ from flows.deployments import runner_deployments
 def main() -> None:
     if not os.environ.get("PREFECT_API_URL"):
         sys.exit("flows.serve: set PREFECT_API_URL to a running Prefect server first")
-    serve(*runner_deployments(), print_starting_message=False, limit=int(os.environ.get("COPRODUCE_SERVE_LIMIT", "4")))
+    # COPRODUCE_SERVE_SCHEDULES=0 serves without schedules (tests drive runs themselves)
+    with_schedules = os.environ.get("COPRODUCE_SERVE_SCHEDULES", "1") != "0"
+    limit = int(os.environ.get("COPRODUCE_SERVE_LIMIT", "4"))
+    serve(*runner_deployments(with_schedules=with_schedules), print_starting_message=False, limit=limit)
 
 
 if __name__ == "__main__":

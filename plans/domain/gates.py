@@ -100,7 +100,8 @@ def sign_off_reasons(f: PlanFacts) -> list[str]:
     objections = [d.approver for d in current if d.decision is not Decision.APPROVE]
     if objections:
         return [f"changes requested or plan rejected on version {f.version} by {_names(objections)}"]
-    approved = {d.approver for d in current if d.decision is Decision.APPROVE}
+    # only the plan's named approvers count towards the quorum
+    approved = {d.approver for d in current if d.decision is Decision.APPROVE} & set(so.approvers)
     if quorum_met(so.rule, len(so.approvers), len(approved)):
         return []
     waiting = [a for a in so.approvers if a not in approved]

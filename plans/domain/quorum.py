@@ -37,7 +37,8 @@ class QuorumRule:
 
 
 def required_approvals(rule: QuorumRule, approvers: int) -> int:
-    """How many approvals the rule needs from ``approvers`` people (never more than there are)."""
+    """How many approvals the rule needs from ``approvers`` people. An n_of_m rule may need more
+    than there are; ``quorum_met`` is then never true and the sign-off gate says why."""
     if approvers < 0:
         raise InvalidInput("approvers: cannot be negative")
     if rule.kind is QuorumKind.ALL:

@@ -226,7 +226,9 @@ class TestSignOffReasons:
 
     def test_quorum_larger_than_approvers(self) -> None:
         rule = QuorumRule(QuorumKind.N_OF_M, 4)
-        assert sign_off_reasons(signoff(rule=rule)) == ["the quorum needs 4 approvals but the plan has only 3 approvers"]
+        assert sign_off_reasons(signoff(rule=rule)) == [
+            "the quorum needs 4 approvals but the plan has only 3 approvers"
+        ]
 
     @pytest.mark.parametrize("decision", [CHANGES, REJECT], ids=str)
     def test_objection_blocks_even_with_quorum(self, decision: Decision) -> None:
@@ -240,7 +242,9 @@ class TestSignOffReasons:
         ]
 
     def test_approvals_on_older_versions_do_not_count(self) -> None:
-        f = signoff(("Pat", APPROVE, 1), ("Quinn", APPROVE, 1), ("Ros", CHANGES, 1), rule=QuorumRule(QuorumKind.MAJORITY))
+        f = signoff(
+            ("Pat", APPROVE, 1), ("Quinn", APPROVE, 1), ("Ros", CHANGES, 1), rule=QuorumRule(QuorumKind.MAJORITY)
+        )
         assert sign_off_reasons(f) == [
             "sign-off needs a majority of approvers (2 of 3); 0 approved version 2; waiting for Pat, Quinn, Ros"
         ]

@@ -34,8 +34,12 @@ NOW = datetime(2024, 6, 1, 12, 0)
 APPROVE, CHANGES, REJECT = Decision.APPROVE, Decision.REQUEST_CHANGES, Decision.REJECT
 
 
-def with_decisions(*decisions: tuple[str, Decision, int], stage: Stage = Stage.SIGN_OFF, version: int = 2,
-                   round_version: int | None = 2) -> PlanFacts:
+def with_decisions(
+    *decisions: tuple[str, Decision, int],
+    stage: Stage = Stage.SIGN_OFF,
+    version: int = 2,
+    round_version: int | None = 2,
+) -> PlanFacts:
     so = SignOffFacts(round_version, ("Pat", "Quinn"), QuorumRule(), tuple(DecisionFacts(*d) for d in decisions))
     return PlanFacts(stage=stage, version=version, now=NOW, sign_off=so)
 
@@ -107,7 +111,9 @@ class TestSummativeReasons:
 
     def test_unjudged_named_up_to_three(self) -> None:
         exps = tuple(ExpectationFacts("Head", f"E{i}", None) for i in range(5))
-        assert summative_reasons(summative(expectations=exps)) == ["5 expectation(s) not yet judged: E0, E1, E2 and 2 more"]
+        assert summative_reasons(summative(expectations=exps)) == [
+            "5 expectation(s) not yet judged: E0, E1, E2 and 2 more"
+        ]
 
     def test_no_report(self) -> None:
         assert summative_reasons(summative(summative_report=False)) == ["the summative report has not been written"]
@@ -137,14 +143,16 @@ class TestSummativeReasons:
 
 
 def repeat(question_ids: tuple[str, ...], *, closed: bool = True) -> SurveyFacts:
-    return SurveyFacts("Repeat", NOW - timedelta(days=30), NOW - timedelta(days=1), NOW if closed else None, 0.6, 7,
-                       10, question_ids)
+    return SurveyFacts(
+        "Repeat", NOW - timedelta(days=30), NOW - timedelta(days=1), NOW if closed else None, 0.6, 7, 10, question_ids
+    )
 
 
 class TestRepeatSurveyReasons:
     def facts(self, survey: SurveyFacts | None, baseline_ids: tuple[str, ...] = ("q1", "q2")) -> PlanFacts:
-        return PlanFacts(stage=Stage.REPEAT_SURVEY, version=1, now=NOW, repeat=survey,
-                         baseline_question_ids=baseline_ids)
+        return PlanFacts(
+            stage=Stage.REPEAT_SURVEY, version=1, now=NOW, repeat=survey, baseline_question_ids=baseline_ids
+        )
 
     def test_closed_with_all_baseline_questions_may_pass(self) -> None:
         assert repeat_survey_reasons(self.facts(repeat(("q2", "q1", "q9")))) == []
@@ -190,7 +198,11 @@ class TestOverrideReasonProblem:
 
     @pytest.mark.parametrize(
         "reason",
-        ["The head teacher signed off in person at the governors' meeting", "x" * MIN_OVERRIDE_REASON, "Survey ran 2 weeks"],
+        [
+            "The head teacher signed off in person at the governors' meeting",
+            "x" * MIN_OVERRIDE_REASON,
+            "Survey ran 2 weeks",
+        ],
         ids=repr,
     )
     def test_a_real_sentence_is_accepted(self, reason: str) -> None:

@@ -77,7 +77,7 @@ class TestRequiredApprovals:
 
     @pytest.mark.parametrize("rule", RULES[:3], ids=_rule_id)
     def test_negative_approvers_refused(self, rule: QuorumRule) -> None:
-        with pytest.raises(InvalidInput, match="^approvers: cannot be negative$"):
+        with pytest.raises(InvalidInput, match=r"^approvers: cannot be negative$"):
             required_approvals(rule, -1)
 
 
@@ -114,6 +114,8 @@ class TestQuorumMet:
                 if quorum_met(QuorumRule(), approvers, approvals):
                     assert quorum_met(QuorumRule(QuorumKind.MAJORITY), approvers, approvals)
 
-    @pytest.mark.parametrize(("approvers", "approvals", "met"), [(1, 1, True), (2, 1, False), (3, 2, True), (4, 2, False)])
+    @pytest.mark.parametrize(
+        ("approvers", "approvals", "met"), [(1, 1, True), (2, 1, False), (3, 2, True), (4, 2, False)]
+    )
     def test_majority_examples(self, approvers: int, approvals: int, met: bool) -> None:
         assert quorum_met(QuorumRule(QuorumKind.MAJORITY), approvers, approvals) is met

@@ -1,0 +1,74 @@
+"""A real Prefect API for the flow tests: one ``prefect_test_harness`` per session, and per test the
+deployments of prefect.yaml served by ``python -m flows.serve`` against that test's database."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prefect import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+from prefect.client.schemas.objects import FlowRun
+from prefect.client.schemas.sorting import FlowRunSort
+from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.testing.utilities import prefect_test_harness
+
+from flows.server import ChildProcess, flow_server, wait_for_deployment
+from plans.config import settings
+from tests.conftest import Database
+
+
+@pytest.fixture(scope="session")
+def prefect_api() -> Iterator[str]:
+    """The URL of a Prefect server that lives for the whole test session."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    with prefect_test_harness(server_startup_timeout=120), \
+            temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield str(PREFECT_API_URL.value())
+
+
+@pytest.fixture
+def served(prefect_api: str, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ChildProcess]:
+    """The lifecycle and reconcile deployments served for this test's database, wake-ups on."""
+    process = flow_server(prefect_api, db.url, tmp_path / "flow-server.log", {"COPRODUCE_SERVE_SCHEDULES": "0"})
+    process.start()
+    try:
+        wait_for_deployment(settings.lifecycle_deployment, timeout=90)
+        monkeypatch.setattr(settings, "wake_flows", True)
+        yield process
+    finally:
+        process.stop()
+
+
+def lifecycle_runs(plan_id: int) -> list[FlowRun]:
+    """The plan's lifecycle runs, oldest first."""
+    with get_client(sync_client=True) as client:
+        return list(client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"plan:{plan_id}"])),
+            sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+        ))
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float = 90, process: ChildProcess | None = None) -> Any:
+    """Poll ``check`` until it returns something truthy; fail with the flow server's log tail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.25)
+    tail = process.tail(40) if process else ""
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{tail}")
+
+
+def all_final(plan_id: int, count: int) -> list[FlowRun] | None:
+    """The plan's runs once there are ``count`` of them and all have finished."""
+    runs = lifecycle_runs(plan_id)
+    if len(runs) >= count and all(r.state is not None and r.state.is_final() for r in runs):
+        return runs
+    return None
