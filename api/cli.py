@@ -22,9 +22,13 @@ from plans.models import utcnow
 
 app = typer.Typer(
     help="coproduce: co-produced learning and action plans, from vision to repeat survey, under Prefect.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
 )
-plan_app = typer.Typer(help="Create plans from files, list them, see where they stand, move them.", no_args_is_help=True)
+plan_app = typer.Typer(
+    help="Create plans from files, list them, see where they stand, move them.", no_args_is_help=True
+)
 db_app = typer.Typer(help="The application database.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 app.add_typer(db_app, name="db")
@@ -47,7 +51,9 @@ def db_upgrade() -> None:
 
 
 @plan_app.command("create")
-def plan_create(file: Annotated[Path, typer.Argument(help="A plan file (YAML), e.g. examples/citizen-voice-workforce.yaml")]) -> None:
+def plan_create(
+    file: Annotated[Path, typer.Argument(help="A plan file (YAML), e.g. examples/citizen-voice-workforce.yaml")],
+) -> None:
     """Load a plan with its organisation, teams, people, working party and vision, in one transaction."""
     from plans.files import load_plan_file
     from plans.migrations import upgrade
@@ -149,7 +155,9 @@ def plan_move(
 
 @app.command("demo")
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for summary.json, the demo database and logs")] = Path("demo-out"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for summary.json, the demo database and logs")] = Path(
+        "demo-out"
+    ),
 ) -> None:
     """Run the example plan from vision to closed under a Prefect server it starts and stops."""
     from flows.demo import run_demo

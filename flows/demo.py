@@ -84,8 +84,10 @@ def run_demo(out: Path, *, example: Path = EXAMPLE, prefect_home: Path | None = 
             served.stop()
         server.stop()
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-    say(f"\nThe plan reached {summary['final_stage']} in {summary['wall_seconds']:.1f} s, "
-        f"moved by {len(summary['flow_runs'])} flow runs. Summary: {out / 'summary.json'}")
+    say(
+        f"\nThe plan reached {summary['final_stage']} in {summary['wall_seconds']:.1f} s, "
+        f"moved by {len(summary['flow_runs'])} flow runs. Summary: {out / 'summary.json'}"
+    )
     return summary
 
 
@@ -94,47 +96,67 @@ def _drive(example: Path) -> int:
     with session_scope() as s:
         plan = create_plan(s, spec=spec, actor=SYSTEM, now=utcnow())
         plan_id, coordinator_id = plan.id, plan.coordinator_id
-    say(f"Created plan {plan_id}: {spec.plan.title} ({len(spec.teams)} teams, "
-        f"{sum(t.eligible_headcount for t in spec.teams)} staff)")
+    say(
+        f"Created plan {plan_id}: {spec.plan.title} ({len(spec.teams)} teams, "
+        f"{sum(t.eligible_headcount for t in spec.teams)} staff)"
+    )
     people = People(plan_id, coordinator_id)
 
     def stage_is(stage: Stage, extra: Callable[[Any], bool] = lambda s: True) -> Callable[[Any], bool]:
         def check(s: Any) -> bool:
             plan = PlanRepository(s).get(plan_id)
             return plan is not None and plan.stage is stage and extra(s)
+
         return check
 
     say("Vision: the working party adds statements and everyone agrees ...")
     people.agree_vision()
-    wait_until("the baseline survey to open", stage_is(
-        Stage.EVIDENCE_SURVEY, lambda s: SurveyRepository(s).for_plan(plan_id, SurveyKind.BASELINE) is not None))
+    wait_until(
+        "the baseline survey to open",
+        stage_is(
+            Stage.EVIDENCE_SURVEY, lambda s: SurveyRepository(s).for_plan(plan_id, SurveyKind.BASELINE) is not None
+        ),
+    )
     n = people.answer_survey(SurveyKind.BASELINE, rate=0.64, lift=0.0)
     say(f"Evidence survey: {n} staff answered")
-    wait_until("the analysis of the baseline", stage_is(Stage.RECOMMENDATIONS, lambda s: bool(
-        SurveyRepository(s).findings(SurveyRepository(s).for_plan(plan_id, SurveyKind.BASELINE).id))))
+    wait_until(
+        "the analysis of the baseline",
+        stage_is(
+            Stage.RECOMMENDATIONS,
+            lambda s: bool(SurveyRepository(s).findings(SurveyRepository(s).for_plan(plan_id, SurveyKind.BASELINE).id)),
+        ),
+    )
     people.add_expectations()
     people.draft_recommendations()
     say("Recommendations drafted; approvers stated their expectations")
-    wait_until("sign-off of version 1", stage_is(
-        Stage.SIGN_OFF, lambda s: SignOffRepository(s).round_for(plan_id, 1) is not None))
+    wait_until(
+        "sign-off of version 1",
+        stage_is(Stage.SIGN_OFF, lambda s: SignOffRepository(s).round_for(plan_id, 1) is not None),
+    )
     people.sign_off(1, first_requests_changes=True)
     say("Sign-off: an approver requested changes to version 1")
     wait_until("the plan to return to recommendations", stage_is(Stage.RECOMMENDATIONS))
     version = people.draft_recommendations(revised=True)
     say(f"Recommendations revised: version {version}")
-    wait_until(f"sign-off of version {version}", stage_is(
-        Stage.SIGN_OFF, lambda s: SignOffRepository(s).round_for(plan_id, version) is not None))
+    wait_until(
+        f"sign-off of version {version}",
+        stage_is(Stage.SIGN_OFF, lambda s: SignOffRepository(s).round_for(plan_id, version) is not None),
+    )
     people.sign_off(version, first_requests_changes=False)
     say(f"Sign-off: all approvers approved version {version}")
-    wait_until("the checkpoints to be scheduled", stage_is(
-        Stage.DELIVERY, lambda s: len(EvaluationRepository(s).checkpoints(plan_id)) > 0))
+    wait_until(
+        "the checkpoints to be scheduled",
+        stage_is(Stage.DELIVERY, lambda s: len(EvaluationRepository(s).checkpoints(plan_id)) > 0),
+    )
     people.deliver()
     say("Delivery: four formative checkpoints recorded")
     wait_until("summative evaluation", stage_is(Stage.SUMMATIVE_EVALUATION))
     people.evaluate()
     say("Summative evaluation: expectations judged, the panel reviewed, its challenge answered")
-    wait_until("the repeat survey to open", stage_is(
-        Stage.REPEAT_SURVEY, lambda s: SurveyRepository(s).for_plan(plan_id, SurveyKind.REPEAT) is not None))
+    wait_until(
+        "the repeat survey to open",
+        stage_is(Stage.REPEAT_SURVEY, lambda s: SurveyRepository(s).for_plan(plan_id, SurveyKind.REPEAT) is not None),
+    )
     n = people.answer_survey(SurveyKind.REPEAT, rate=0.7, lift=0.2)
     say(f"Repeat survey: {n} staff answered")
     wait_until("the plan to close", stage_is(Stage.CLOSED))
@@ -142,18 +164,24 @@ def _drive(example: Path) -> int:
 
 
 def _lifecycle_runs(plan_id: int, t0: datetime) -> list[Any]:
+    with session_scope() as s:
+        plan = PlanRepository(s).get(plan_id)
+        assert plan is not None
+        uid = plan.uid
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterExpectedStartTime, FlowRunFilterTags
     from prefect.client.schemas.sorting import FlowRunSort
 
     with get_client(sync_client=True) as client:
-        return list(client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(
-                tags=FlowRunFilterTags(all_=[f"plan:{plan_id}"]),
-                expected_start_time=FlowRunFilterExpectedStartTime(after_=t0),
-            ),
-            sort=FlowRunSort.EXPECTED_START_TIME_ASC,
-        ))
+        return list(
+            client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    tags=FlowRunFilterTags(all_=[f"plan-uid:{uid}"]),
+                    expected_start_time=FlowRunFilterExpectedStartTime(after_=t0),
+                ),
+                sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+            )
+        )
 
 
 def _wait_runs_finished(plan_id: int, t0: datetime, timeout: float = 60) -> None:
@@ -169,16 +197,37 @@ def _summary(plan_id: int, t0: datetime, wall: float) -> dict[str, Any]:
     with session_scope() as s:
         plan = PlanRepository(s).get(plan_id)
         assert plan is not None
-        stages = [{"stage": e.stage.value, "entered_at": e.entered_at.isoformat(), "version": e.version, "via": e.via}
-                  for e in PlanRepository(s).entries(plan_id)]
+        stages = [
+            {"stage": e.stage.value, "entered_at": e.entered_at.isoformat(), "version": e.version, "via": e.via}
+            for e in PlanRepository(s).entries(plan_id)
+        ]
         decisions = [
-            {"who": e.actor, "what": e.kind if e.kind != "sign_off_decision" else e.data["decision"],
-             "version": e.plan_version, "at": e.at.isoformat(), **({"comment": e.data["comment"]} if e.data.get("comment") else {})}
+            {
+                "who": e.actor,
+                "what": e.kind if e.kind != "sign_off_decision" else e.data["decision"],
+                "version": e.plan_version,
+                "at": e.at.isoformat(),
+                **({"comment": e.data["comment"]} if e.data.get("comment") else {}),
+            }
             for e in AuditRepository(s).for_plan(plan_id)
-            if e.kind in ("sign_off_decision", "vision_agreed", "gate_overridden", "challenge_answered", "expectation_judged")
+            if e.kind
+            in ("sign_off_decision", "vision_agreed", "gate_overridden", "challenge_answered", "expectation_judged")
         ]
         final = plan.stage.value
-    runs = [{"id": str(r.id), "name": r.name, "final_state": r.state.type.value if r.state else None,
-             "started": r.start_time.isoformat() if r.start_time else None} for r in _lifecycle_runs(plan_id, t0)]
-    return {"plan_id": plan_id, "final_stage": final, "stages": stages, "decisions": decisions,
-            "flow_runs": runs, "wall_seconds": round(wall, 2)}
+    runs = [
+        {
+            "id": str(r.id),
+            "name": r.name,
+            "final_state": r.state.type.value if r.state else None,
+            "started": r.start_time.isoformat() if r.start_time else None,
+        }
+        for r in _lifecycle_runs(plan_id, t0)
+    ]
+    return {
+        "plan_id": plan_id,
+        "final_stage": final,
+        "stages": stages,
+        "decisions": decisions,
+        "flow_runs": runs,
+        "wall_seconds": round(wall, 2),
+    }

@@ -39,8 +39,11 @@ class People:
             "Staff have time and support to work alongside citizens.",
         ]
         for actor, text in zip(self.party[-2:], lines, strict=True):
-            self._act(lambda s, a=actor, t=text: vision.add_statement(
-                s, plan_id=self.plan_id, actor=a, kind=StatementKind.ASPIRATION, text=t, now=utcnow()))
+            self._act(
+                lambda s, a=actor, t=text: vision.add_statement(
+                    s, plan_id=self.plan_id, actor=a, kind=StatementKind.ASPIRATION, text=t, now=utcnow()
+                )
+            )
         for actor in self.party:
             self._act(lambda s, a=actor: vision.agree(s, plan_id=self.plan_id, actor=a, now=utcnow()))
 
@@ -59,8 +62,11 @@ class People:
             answering = round(eligible * min(1.0, self.rng.gauss(rate, 0.08)))
             for _ in range(max(0, min(eligible, answering))):
                 rows.append({"team": code, "answers": {q["id"]: self._answer(q, lift) for q in questions}})
-        self._act(lambda s: responses.record(
-            s, plan_id=self.plan_id, kind=kind, rows=rows, actor=self.coordinator, now=utcnow()))
+        self._act(
+            lambda s: responses.record(
+                s, plan_id=self.plan_id, kind=kind, rows=rows, actor=self.coordinator, now=utcnow()
+            )
+        )
         return len(rows)
 
     def _answer(self, question: dict[str, Any], lift: float) -> str:
@@ -81,24 +87,34 @@ class People:
             for q in survey.questions:
                 by_section.setdefault(q["section"], []).append(f"finding:{q['id']}")
         items = [
-            RecommendationIn(title="Introduce coproduction to every member of staff",
-                             detail="A short induction module on what coproduction means and why it matters.",
-                             evidence=by_section.get("knowledge", [])),
-            RecommendationIn(title="Build staff confidence to involve citizens",
-                             detail="Skills workshops co-delivered by citizens and staff.",
-                             evidence=by_section.get("skills", [])),
-            RecommendationIn(title="Close the loop: you said, we did",
-                             detail="Every team reports back to citizens what changed.",
-                             evidence=["theme:trust is built by showing what was done"]),
+            RecommendationIn(
+                title="Introduce coproduction to every member of staff",
+                detail="A short induction module on what coproduction means and why it matters.",
+                evidence=by_section.get("knowledge", []),
+            ),
+            RecommendationIn(
+                title="Build staff confidence to involve citizens",
+                detail="Skills workshops co-delivered by citizens and staff.",
+                evidence=by_section.get("skills", []),
+            ),
+            RecommendationIn(
+                title="Close the loop: you said, we did",
+                detail="Every team reports back to citizens what changed.",
+                evidence=["theme:trust is built by showing what was done"],
+            ),
         ]
         if revised:
-            items.append(RecommendationIn(
-                title="Protect time for citizen involvement",
-                detail="Managers agree protected time with each team, reviewed at supervision.",
-                evidence=by_section.get("experience", [])))
+            items.append(
+                RecommendationIn(
+                    title="Protect time for citizen involvement",
+                    detail="Managers agree protected time with each team, reviewed at supervision.",
+                    evidence=by_section.get("experience", []),
+                )
+            )
         with session_scope() as s:
             return recommendations.set_recommendations(
-                s, plan_id=self.plan_id, actor=self.coordinator, items=items, now=utcnow())
+                s, plan_id=self.plan_id, actor=self.coordinator, items=items, now=utcnow()
+            )
 
     def add_expectations(self) -> None:
         """Each approver states what they expect the plan to achieve, at a Kirkpatrick level."""
@@ -109,35 +125,60 @@ class People:
             ("Citizens see what changed", "you said, we did reports", 4, "every team reports"),
         ]
         for actor, (text, measure, level, target) in zip(self.approvers, wanted, strict=False):
-            self._act(lambda s, a=actor, t=text, m=measure, lv=level, tg=target: evaluation.add_expectation(
-                s, plan_id=self.plan_id, actor=a, text=t, measure=m, level=lv, target=tg, now=utcnow()))
+            self._act(
+                lambda s, a=actor, t=text, m=measure, lv=level, tg=target: evaluation.add_expectation(
+                    s, plan_id=self.plan_id, actor=a, text=t, measure=m, level=lv, target=tg, now=utcnow()
+                )
+            )
 
     def sign_off(self, version: int, *, first_requests_changes: bool) -> None:
         """Approvers decide on ``version``; optionally the first asks for changes instead."""
         for i, actor in enumerate(self.approvers):
             if first_requests_changes and i == 0:
-                decision, comment = Decision.REQUEST_CHANGES, "Add protected time for staff: without it this will not happen."
+                decision, comment = (
+                    Decision.REQUEST_CHANGES,
+                    "Add protected time for staff: without it this will not happen.",
+                )
             elif first_requests_changes:
                 continue
             else:
                 decision, comment = Decision.APPROVE, ""
-            self._act(lambda s, a=actor, d=decision, c=comment: recommendations.decide(
-                s, plan_id=self.plan_id, actor=a, version=version, decision=d, comment=c, now=utcnow()))
+            self._act(
+                lambda s, a=actor, d=decision, c=comment: recommendations.decide(
+                    s, plan_id=self.plan_id, actor=a, version=version, decision=d, comment=c, now=utcnow()
+                )
+            )
 
     def deliver(self) -> None:
         """The coordinator records each formative checkpoint; a panel member comments on the first."""
         with session_scope() as s:
             numbers = [c.number for c in EvaluationRepository(s).checkpoints(self.plan_id)]
         for n in numbers:
-            self._act(lambda s, n=n: evaluation.record_checkpoint(
-                s, plan_id=self.plan_id, actor=self.coordinator, number=n,
-                did=f"Quarter {n}: induction module and two co-delivered workshops.",
-                learned="Sessions co-delivered by citizens were rated far higher.",
-                change="Move more sessions to co-delivery.", attendance=40 + 15 * n, now=utcnow()))
+            self._act(
+                lambda s, n=n: evaluation.record_checkpoint(
+                    s,
+                    plan_id=self.plan_id,
+                    actor=self.coordinator,
+                    number=n,
+                    did=f"Quarter {n}: induction module and two co-delivered workshops.",
+                    learned="Sessions co-delivered by citizens were rated far higher.",
+                    change="Move more sessions to co-delivery.",
+                    attendance=40 + 15 * n,
+                    now=utcnow(),
+                )
+            )
             if n == 1:
-                self._act(lambda s: evaluation.review(
-                    s, plan_id=self.plan_id, actor=self.panel[0], output="formative-1", verdict=Verdict.COMMENT,
-                    text="Good start; please include night-shift staff.", now=utcnow()))
+                self._act(
+                    lambda s: evaluation.review(
+                        s,
+                        plan_id=self.plan_id,
+                        actor=self.panel[0],
+                        output="formative-1",
+                        verdict=Verdict.COMMENT,
+                        text="Good start; please include night-shift staff.",
+                        now=utcnow(),
+                    )
+                )
 
     def evaluate(self) -> None:
         """Expectations judged, the retrospective written, the panel reviews and is answered."""
@@ -145,26 +186,49 @@ class People:
             ids = [e.id for e in EvaluationRepository(s).expectations(self.plan_id)]
         judgements = [Judgement.MET, Judgement.MET, Judgement.PARTLY_MET, Judgement.NOT_MET]
         for eid, j in zip(ids, judgements * len(ids), strict=False):
-            self._act(lambda s, e=eid, j=j: evaluation.judge_expectation(
-                s, plan_id=self.plan_id, actor=self.coordinator, expectation_id=e, judgement=j,
-                evidence="Checkpoint reports and post-session feedback.", now=utcnow()))
-        self._act(lambda s: evaluation.write_summative_report(
-            s, plan_id=self.plan_id, actor=self.coordinator, did="Induction for all staff; twelve workshops.",
-            learned="Co-delivery works; protected time is the constraint.", pleased="Citizens co-delivered every workshop.",
-            different="Start the reporting-back earlier.", now=utcnow()))
+            self._act(
+                lambda s, e=eid, j=j: evaluation.judge_expectation(
+                    s,
+                    plan_id=self.plan_id,
+                    actor=self.coordinator,
+                    expectation_id=e,
+                    judgement=j,
+                    evidence="Checkpoint reports and post-session feedback.",
+                    now=utcnow(),
+                )
+            )
+        self._act(
+            lambda s: evaluation.write_summative_report(
+                s,
+                plan_id=self.plan_id,
+                actor=self.coordinator,
+                did="Induction for all staff; twelve workshops.",
+                learned="Co-delivery works; protected time is the constraint.",
+                pleased="Citizens co-delivered every workshop.",
+                different="Start the reporting-back earlier.",
+                now=utcnow(),
+            )
+        )
         challenge_id = 0
         for i, member in enumerate(self.panel):
             verdict = Verdict.CHALLENGE if i == 0 else Verdict.ENDORSE
             text = "Citizens have not yet seen the 'you said, we did' reports." if i == 0 else ""
             with session_scope() as s:
-                row = evaluation.review(s, plan_id=self.plan_id, actor=member, output="summative", verdict=verdict,
-                                        text=text, now=utcnow())
+                row = evaluation.review(
+                    s, plan_id=self.plan_id, actor=member, output="summative", verdict=verdict, text=text, now=utcnow()
+                )
                 if verdict is Verdict.CHALLENGE:
                     challenge_id = row.id
-        self._act(lambda s: evaluation.respond_to_challenge(
-            s, plan_id=self.plan_id, actor=self.coordinator, review_id=challenge_id,
-            response="You said you had not seen the reports; we have published all 29 on the council website.",
-            now=utcnow()))
+        self._act(
+            lambda s: evaluation.respond_to_challenge(
+                s,
+                plan_id=self.plan_id,
+                actor=self.coordinator,
+                review_id=challenge_id,
+                response="You said you had not seen the reports; we have published all 29 on the council website.",
+                now=utcnow(),
+            )
+        )
 
     def _act(self, action: Any) -> None:
         with session_scope() as s:

@@ -36,12 +36,14 @@ def runner_deployments(*, with_schedules: bool = True, path: Path = PREFECT_YAML
     out = []
     for entry in declared(path):
         schedules = [s for s in entry.get("schedules") or [] if s.get("active", True)] if with_schedules else []
-        out.append(load_flow(entry["entrypoint"]).to_deployment(
-            name=entry["name"],
-            description=entry.get("description"),
-            tags=entry.get("tags"),
-            interval=[s["interval"] for s in schedules if "interval" in s] or None,
-            cron=[s["cron"] for s in schedules if "cron" in s] or None,
-            entrypoint_type=EntrypointType.MODULE_PATH,
-        ))
+        out.append(
+            load_flow(entry["entrypoint"]).to_deployment(
+                name=entry["name"],
+                description=entry.get("description"),
+                tags=entry.get("tags"),
+                interval=[s["interval"] for s in schedules if "interval" in s] or None,
+                cron=[s["cron"] for s in schedules if "cron" in s] or None,
+                entrypoint_type=EntrypointType.MODULE_PATH,
+            )
+        )
     return out

@@ -43,8 +43,9 @@ def publish_status(plan_id: int, done: list[str]) -> dict[str, Any]:
     if done:
         lines += ["## This run", *[f"- {d}" for d in done], ""]
     lines += ["## Waiting for", *[f"- {r}" for r in st.blocked_by or ["nothing: the plan is closed"]]]
-    create_markdown_artifact(markdown="\n".join(lines), key=f"plan-{plan_id}-status",
-                             description=f"Where plan {plan_id} stands")
+    create_markdown_artifact(
+        markdown="\n".join(lines), key=f"plan-{plan_id}-status", description=f"Where plan {plan_id} stands"
+    )
     return {"stage": st.stage, "version": st.version, "waiting_for": st.blocked_by}
 
 

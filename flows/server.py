@@ -44,8 +44,14 @@ class ChildProcess:
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.argv,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()
 
     def running(self) -> bool:
@@ -106,10 +112,17 @@ class PrefectServer(ChildProcess):
         raise RuntimeError(f"the Prefect server was not healthy after {timeout:.0f} s:\n{self.tail()}")
 
 
-def flow_server(api_url: str, database_url: str, log_path: Path, extra_env: Mapping[str, str] | None = None) -> ChildProcess:
+def flow_server(
+    api_url: str, database_url: str, log_path: Path, extra_env: Mapping[str, str] | None = None
+) -> ChildProcess:
     """``python -m flows.serve``: serves every deployment of prefect.yaml against ``api_url``."""
-    env = {**os.environ, **QUIET_PREFECT, "PREFECT_API_URL": api_url, "COPRODUCE_DATABASE_URL": database_url,
-           **(extra_env or {})}
+    env = {
+        **os.environ,
+        **QUIET_PREFECT,
+        "PREFECT_API_URL": api_url,
+        "COPRODUCE_DATABASE_URL": database_url,
+        **(extra_env or {}),
+    }
     return ChildProcess("flow server", [sys.executable, "-m", "flows.serve"], env, log_path)
 
 

@@ -22,9 +22,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="COPRODUCE_", extra="ignore")
 
     data_dir: Path = Field(default_factory=default_data_dir)
-    database_url: str | None = Field(
-        default=None, description="SQLAlchemy URL; default: a SQLite file in data_dir"
-    )
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: a SQLite file in data_dir")
     wake_flows: bool = Field(
         default=True,
         description="after a decision is committed, start a run of the plan-lifecycle deployment",
@@ -34,6 +32,7 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     prefect_port: int = 4200
+    prefect_ui_url: str | None = Field(default=None, description="link target for a plan's flow runs")
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the configured one, or the embedded SQLite file."""

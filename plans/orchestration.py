@@ -29,8 +29,9 @@ def prefect_configured() -> bool:
     return bool(PREFECT_API_URL.value())
 
 
-def start_lifecycle_run(plan_id: int, idempotency_key: str) -> UUID | None:
-    """Start a run of the plan-lifecycle deployment for one plan; the same key never starts two."""
+def start_lifecycle_run(plan_id: int, plan_uid: str, idempotency_key: str) -> UUID | None:
+    """Start a run of the plan-lifecycle deployment for one plan; the same key never starts two.
+    Runs are tagged ``plan:ID`` for people and ``plan-uid:UID`` for exact lookups."""
     if not settings.wake_flows:
         return None
     if not prefect_configured():
@@ -42,15 +43,15 @@ def start_lifecycle_run(plan_id: int, idempotency_key: str) -> UUID | None:
         settings.lifecycle_deployment,
         parameters={"plan_id": plan_id},
         timeout=0,
-        tags=[f"plan:{plan_id}"],
-        idempotency_key=f"plan-{plan_id}-{idempotency_key}",
+        tags=[f"plan:{plan_id}", f"plan-uid:{plan_uid}"],
+        idempotency_key=f"plan-{plan_uid}-{idempotency_key}",
         as_subflow=False,
     )
     return run.id
 
 
-def plans_with_active_runs() -> set[int]:
-    """Plan ids that have a lifecycle run scheduled, pending or running right now."""
+def plans_with_active_runs() -> set[str]:
+    """Uids of the plans that have a lifecycle run scheduled, pending or running right now."""
     from prefect import get_client
     from prefect.client.schemas.filters import (
         DeploymentFilter,
@@ -62,7 +63,7 @@ def plans_with_active_runs() -> set[int]:
     from prefect.client.schemas.objects import StateType
 
     deployment = settings.lifecycle_deployment.split("/")[-1]
-    active: set[int] = set()
+    active: set[str] = set()
     with get_client(sync_client=True) as client:
         offset = 0
         while True:
@@ -75,9 +76,7 @@ def plans_with_active_runs() -> set[int]:
                 offset=offset,
             )
             for run in runs:
-                plan_id = run.parameters.get("plan_id")
-                if isinstance(plan_id, int):
-                    active.add(plan_id)
+                active.update(t.removeprefix("plan-uid:") for t in run.tags if t.startswith("plan-uid:"))
             if len(runs) < 200:
                 return active
             offset += 200

@@ -152,7 +152,10 @@ class PlanFile(Strict):
                 problems.append(f"{path}: {email} is not in people")
 
         person("coordinator", self.coordinator)
-        if self.coordinator.lower() in emails and "coordinator" not in self.people[emails[self.coordinator.lower()]].roles:
+        if (
+            self.coordinator.lower() in emails
+            and "coordinator" not in self.people[emails[self.coordinator.lower()]].roles
+        ):
             problems.append(f"coordinator: {self.coordinator} does not have the coordinator role in people")
         for i, m in enumerate(self.working_party):
             person(f"working_party[{i}].email", m.email)

@@ -34,7 +34,7 @@ def vision_reasons(f: PlanFacts) -> list[str]:
         if kind in kinds and kind not in contributing:
             reasons.append(f"no {kind.value} has contributed a vision statement yet")
     if f.aspirations == 0:
-        reasons.append('the vision has no aspiration statement yet')
+        reasons.append("the vision has no aspiration statement yet")
     if f.current_state_statements == 0:
         reasons.append('the vision has no "what things are like now" statement yet')
     waiting = [m.name for m in f.members if not m.agreed]
@@ -145,7 +145,9 @@ def summative_reasons(f: PlanFacts) -> list[str]:
         reasons.append("the citizen panel has not reviewed the evaluation")
     if f.panel.unanswered_challenges:
         n = len(f.panel.unanswered_challenges)
-        reasons.append(f"{n} citizen panel challenge(s) await a written response: {_names(list(f.panel.unanswered_challenges), 3)}")
+        reasons.append(
+            f"{n} citizen panel challenge(s) await a written response: {_names(list(f.panel.unanswered_challenges), 3)}"
+        )
     return reasons
 
 

@@ -98,7 +98,8 @@ def edit_recommendations(stage: Stage, version: int, frozen: bool) -> VersionAft
     the approvals pending on the old one; before that, edits change the draft in place."""
     if stage not in EDITABLE_STAGES:
         raise StageLocked(
-            f"recommendations can be edited only in the recommendations or sign_off stage (the plan is in {stage.value})"
+            "recommendations can be edited only in the recommendations or sign_off stage "
+            f"(the plan is in {stage.value})"
         )
     if not frozen:
         return VersionAfterEdit(version, False, False)

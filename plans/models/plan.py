@@ -3,6 +3,7 @@ history and the gate overrides coordinators wrote."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -31,6 +32,9 @@ class Plan(Base):
     __tablename__ = "plans"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # a random id that never repeats across databases: Prefect run tags and idempotency keys use it,
+    # so a restored or recreated database never collides with runs Prefect already holds
+    uid: Mapped[str] = mapped_column(String(32), unique=True, default=lambda: uuid.uuid4().hex)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     title: Mapped[str] = mapped_column(String(200))

@@ -35,8 +35,14 @@ class AuditRepository:
     ) -> AuditEvent:
         """Append one event (the unique dedupe key refuses a second recording of the same happening)."""
         event = AuditEvent(
-            plan_id=plan_id, kind=kind, actor=actor, actor_id=actor_id, plan_version=plan_version,
-            at=at, data=data or {}, dedupe_key=dedupe_key,
+            plan_id=plan_id,
+            kind=kind,
+            actor=actor,
+            actor_id=actor_id,
+            plan_version=plan_version,
+            at=at,
+            data=data or {},
+            dedupe_key=dedupe_key,
         )
         self.session.add(event)
         self.session.flush()

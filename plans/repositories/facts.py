@@ -65,7 +65,9 @@ class FactsRepository:
     def load(self, plan_ids: Iterable[int], now: datetime) -> dict[int, PlanFacts]:
         """Facts for each existing plan among ``plan_ids``."""
         ids = sorted(set(plan_ids))
-        plans = {p.id: p for chunk in _chunks(ids) for p in self.session.scalars(select(Plan).where(Plan.id.in_(chunk)))}
+        plans = {
+            p.id: p for chunk in _chunks(ids) for p in self.session.scalars(select(Plan).where(Plan.id.in_(chunk)))
+        }
         if not plans:
             return {}
         ids = sorted(plans)
@@ -74,10 +76,12 @@ class FactsRepository:
         approvers: dict[int, list[tuple[int, str]]] = defaultdict(list)
         panel_members: dict[int, int] = defaultdict(int)
         for plan_id, person_id, name, capacity, kind in self._rows(
-            lambda c: select(PlanMember.plan_id, Person.id, Person.name, PlanMember.capacity, PlanMember.member_kind)
-            .join(Person, Person.id == PlanMember.person_id)
-            .where(PlanMember.plan_id.in_(c))
-            .order_by(Person.name),
+            lambda c: (
+                select(PlanMember.plan_id, Person.id, Person.name, PlanMember.capacity, PlanMember.member_kind)
+                .join(Person, Person.id == PlanMember.person_id)
+                .where(PlanMember.plan_id.in_(c))
+                .order_by(Person.name)
+            ),
             ids,
         ):
             if capacity is Capacity.WORKING_PARTY:
@@ -87,13 +91,23 @@ class FactsRepository:
             else:
                 panel_members[plan_id] += 1
 
-        agreed = {(p, who) for p, who in self._rows(
-            lambda c: select(VisionAgreement.plan_id, VisionAgreement.person_id).where(VisionAgreement.plan_id.in_(c)), ids)}
+        agreed = {
+            (p, who)
+            for p, who in self._rows(
+                lambda c: select(VisionAgreement.plan_id, VisionAgreement.person_id).where(
+                    VisionAgreement.plan_id.in_(c)
+                ),
+                ids,
+            )
+        }
         authors: set[tuple[int, int]] = set()
         statement_counts: dict[tuple[int, StatementKind], int] = defaultdict(int)
         for plan_id, author, kind in self._rows(
-            lambda c: select(VisionStatement.plan_id, VisionStatement.author_id, VisionStatement.kind)
-            .where(VisionStatement.plan_id.in_(c)), ids):
+            lambda c: select(VisionStatement.plan_id, VisionStatement.author_id, VisionStatement.kind).where(
+                VisionStatement.plan_id.in_(c)
+            ),
+            ids,
+        ):
             authors.add((plan_id, author))
             statement_counts[(plan_id, kind)] += 1
 
@@ -104,25 +118,42 @@ class FactsRepository:
         scheduled: dict[int, int] = defaultdict(int)
         recorded: dict[int, int] = defaultdict(int)
         for plan_id, done, n in self._rows(
-            lambda c: select(Checkpoint.plan_id, Checkpoint.recorded_at.is_not(None), func.count())
-            .where(Checkpoint.plan_id.in_(c)).group_by(Checkpoint.plan_id, Checkpoint.recorded_at.is_not(None)), ids):
+            lambda c: (
+                select(Checkpoint.plan_id, Checkpoint.recorded_at.is_not(None), func.count())
+                .where(Checkpoint.plan_id.in_(c))
+                .group_by(Checkpoint.plan_id, Checkpoint.recorded_at.is_not(None))
+            ),
+            ids,
+        ):
             scheduled[plan_id] += n
             if done:
                 recorded[plan_id] += n
         expectations: dict[int, list[ExpectationFacts]] = defaultdict(list)
         for plan_id, who, text, judgement in self._rows(
-            lambda c: select(Expectation.plan_id, Person.name, Expectation.text, Expectation.judgement)
-            .join(Person, Person.id == Expectation.stakeholder_id)
-            .where(Expectation.plan_id.in_(c)).order_by(Expectation.id), ids):
+            lambda c: (
+                select(Expectation.plan_id, Person.name, Expectation.text, Expectation.judgement)
+                .join(Person, Person.id == Expectation.stakeholder_id)
+                .where(Expectation.plan_id.in_(c))
+                .order_by(Expectation.id)
+            ),
+            ids,
+        ):
             expectations[plan_id].append(ExpectationFacts(who, text, judgement))
-        reports = {p for (p,) in self._rows(
-            lambda c: select(SummativeReport.plan_id).where(SummativeReport.plan_id.in_(c)), ids)}
+        reports = {
+            p
+            for (p,) in self._rows(lambda c: select(SummativeReport.plan_id).where(SummativeReport.plan_id.in_(c)), ids)
+        }
         reviews: dict[int, int] = defaultdict(int)
         challenges: dict[int, list[str]] = defaultdict(list)
         for plan_id, name, verdict, response in self._rows(
-            lambda c: select(PanelReview.plan_id, Person.name, PanelReview.verdict, PanelReview.response)
-            .join(Person, Person.id == PanelReview.member_id)
-            .where(PanelReview.plan_id.in_(c)).order_by(PanelReview.id), ids):
+            lambda c: (
+                select(PanelReview.plan_id, Person.name, PanelReview.verdict, PanelReview.response)
+                .join(Person, Person.id == PanelReview.member_id)
+                .where(PanelReview.plan_id.in_(c))
+                .order_by(PanelReview.id)
+            ),
+            ids,
+        ):
             reviews[plan_id] += 1
             if verdict is Verdict.CHALLENGE and not response:
                 challenges[plan_id].append(f"challenge from {name}")
@@ -155,21 +186,41 @@ class FactsRepository:
         return out
 
     def _surveys(self, ids: list[int], plans: dict[int, Plan]) -> dict[tuple[int, SurveyKind], SurveyFacts]:
-        rows = [s for chunk in _chunks(ids) for s in self.session.scalars(select(Survey).where(Survey.plan_id.in_(chunk)))]
+        rows = [
+            s for chunk in _chunks(ids) for s in self.session.scalars(select(Survey).where(Survey.plan_id.in_(chunk)))
+        ]
         if not rows:
             return {}
         survey_ids = [s.id for s in rows]
-        counts: dict[int, int] = dict(self._rows(  # type: ignore[arg-type]
-            lambda c: select(SurveyResponse.survey_id, func.count()).where(SurveyResponse.survey_id.in_(c))
-            .group_by(SurveyResponse.survey_id), survey_ids))
+        counts: dict[int, int] = dict(
+            self._rows(  # type: ignore[arg-type]
+                lambda c: (
+                    select(SurveyResponse.survey_id, func.count())
+                    .where(SurveyResponse.survey_id.in_(c))
+                    .group_by(SurveyResponse.survey_id)
+                ),
+                survey_ids,
+            )
+        )
         org_ids = sorted({plans[s.plan_id].organisation_id for s in rows})
-        eligible: dict[int, int] = dict(self._rows(  # type: ignore[arg-type]
-            lambda c: select(Team.organisation_id, func.coalesce(func.sum(Team.eligible_headcount), 0))
-            .where(Team.organisation_id.in_(c)).group_by(Team.organisation_id), org_ids))
+        eligible: dict[int, int] = dict(
+            self._rows(  # type: ignore[arg-type]
+                lambda c: (
+                    select(Team.organisation_id, func.coalesce(func.sum(Team.eligible_headcount), 0))
+                    .where(Team.organisation_id.in_(c))
+                    .group_by(Team.organisation_id)
+                ),
+                org_ids,
+            )
+        )
         return {
             (s.plan_id, s.kind): SurveyFacts(
-                title=s.title, opens_at=s.opens_at, closes_at=s.closes_at, closed_at=s.closed_at,
-                target_rate=s.target_rate, responses=counts.get(s.id, 0),
+                title=s.title,
+                opens_at=s.opens_at,
+                closes_at=s.closes_at,
+                closed_at=s.closed_at,
+                target_rate=s.target_rate,
+                responses=counts.get(s.id, 0),
                 eligible=int(eligible.get(plans[s.plan_id].organisation_id, 0)),
                 question_ids=tuple(q["id"] for q in s.questions),
             )
@@ -179,27 +230,43 @@ class FactsRepository:
     def _recommendations(self, ids: list[int]) -> dict[int, list[RecommendationFacts]]:
         out: dict[int, list[RecommendationFacts]] = defaultdict(list)
         for plan_id, title, links in self._rows(
-            lambda c: select(Recommendation.plan_id, Recommendation.title, func.count(EvidenceLink.id))
-            .outerjoin(EvidenceLink, EvidenceLink.recommendation_id == Recommendation.id)
-            .where(Recommendation.plan_id.in_(c))
-            .group_by(Recommendation.id, Recommendation.plan_id, Recommendation.title, Recommendation.position)
-            .order_by(Recommendation.position), ids):
+            lambda c: (
+                select(Recommendation.plan_id, Recommendation.title, func.count(EvidenceLink.id))
+                .outerjoin(EvidenceLink, EvidenceLink.recommendation_id == Recommendation.id)
+                .where(Recommendation.plan_id.in_(c))
+                .group_by(Recommendation.id, Recommendation.plan_id, Recommendation.title, Recommendation.position)
+                .order_by(Recommendation.position)
+            ),
+            ids,
+        ):
             out[plan_id].append(RecommendationFacts(title, links))
         return out
 
     def _sign_off(
         self, ids: list[int], plans: dict[int, Plan], approvers: dict[int, list[tuple[int, str]]]
     ) -> dict[int, SignOffFacts]:
-        latest: dict[int, int] = dict(self._rows(  # type: ignore[arg-type]
-            lambda c: select(SignOffRound.plan_id, func.max(SignOffRound.version))
-            .where(SignOffRound.plan_id.in_(c)).group_by(SignOffRound.plan_id), ids))
+        latest: dict[int, int] = dict(
+            self._rows(  # type: ignore[arg-type]
+                lambda c: (
+                    select(SignOffRound.plan_id, func.max(SignOffRound.version))
+                    .where(SignOffRound.plan_id.in_(c))
+                    .group_by(SignOffRound.plan_id)
+                ),
+                ids,
+            )
+        )
         names = {pid: name for people in approvers.values() for pid, name in people}
         decisions: dict[int, list[DecisionFacts]] = defaultdict(list)
         for plan_id, approver_id, decision, version in self._rows(
-            lambda c: select(SignOffDecision.plan_id, SignOffDecision.approver_id, SignOffDecision.decision,
-                             SignOffDecision.version).where(SignOffDecision.plan_id.in_(c)), ids):
+            lambda c: select(
+                SignOffDecision.plan_id, SignOffDecision.approver_id, SignOffDecision.decision, SignOffDecision.version
+            ).where(SignOffDecision.plan_id.in_(c)),
+            ids,
+        ):
             if version == latest.get(plan_id):
-                decisions[plan_id].append(DecisionFacts(names.get(approver_id, f"person {approver_id}"), decision, version))
+                decisions[plan_id].append(
+                    DecisionFacts(names.get(approver_id, f"person {approver_id}"), decision, version)
+                )
         return {
             plan_id: SignOffFacts(
                 round_version=latest.get(plan_id),

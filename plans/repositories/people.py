@@ -73,4 +73,6 @@ class PeopleRepository:
         return {tid: n for tid, n in self.session.execute(stmt) if n}
 
     def teams(self, organisation_id: int) -> Sequence[Team]:
-        return self.session.scalars(select(Team).where(Team.organisation_id == organisation_id).order_by(Team.code)).all()
+        return self.session.scalars(
+            select(Team).where(Team.organisation_id == organisation_id).order_by(Team.code)
+        ).all()

@@ -77,7 +77,9 @@ class PlanRepository:
         )
         return self.session.scalar(stmt) is not None
 
-    def add_statement(self, plan_id: int, author_id: int, kind: StatementKind, text: str, at: datetime) -> VisionStatement:
+    def add_statement(
+        self, plan_id: int, author_id: int, kind: StatementKind, text: str, at: datetime
+    ) -> VisionStatement:
         st = VisionStatement(plan_id=plan_id, author_id=author_id, kind=kind, text=text, created_at=at)
         self.session.add(st)
         self.session.flush()
@@ -99,8 +101,12 @@ class PlanRepository:
 
     def add_entry(self, plan: Plan, via: str, at: datetime) -> StageEntry:
         entry = StageEntry(
-            plan_id=plan.id, entry_no=plan.stage_entry_no, stage=plan.stage, version=plan.version,
-            via=via, entered_at=at,
+            plan_id=plan.id,
+            entry_no=plan.stage_entry_no,
+            stage=plan.stage,
+            version=plan.version,
+            via=via,
+            entered_at=at,
         )
         self.session.add(entry)
         self.session.flush()

@@ -53,7 +53,9 @@ class SignOffRepository:
         return rnd
 
     def decision_of(self, round_id: int, approver_id: int) -> SignOffDecision | None:
-        stmt = select(SignOffDecision).where(SignOffDecision.round_id == round_id, SignOffDecision.approver_id == approver_id)
+        stmt = select(SignOffDecision).where(
+            SignOffDecision.round_id == round_id, SignOffDecision.approver_id == approver_id
+        )
         return self.session.scalar(stmt)
 
     def add_decision(self, decision: SignOffDecision) -> SignOffDecision:

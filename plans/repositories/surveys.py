@@ -43,7 +43,9 @@ class SurveyRepository:
     def team_rates(self, survey_id: int, organisation_id: int) -> list[tuple[str, str, int, int]]:
         """(team code, team name, responses, eligible) for every team with eligible staff."""
         counts = self.counts_by_team(survey_id)
-        stmt = select(Team).where(Team.organisation_id == organisation_id, Team.eligible_headcount > 0).order_by(Team.code)
+        stmt = (
+            select(Team).where(Team.organisation_id == organisation_id, Team.eligible_headcount > 0).order_by(Team.code)
+        )
         return [(t.code, t.name, counts.get(t.id, 0), t.eligible_headcount) for t in self.session.scalars(stmt)]
 
     def answers(self, survey_id: int) -> list[dict[str, Any]]:

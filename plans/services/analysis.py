@@ -30,7 +30,9 @@ def analyse(session: Session, *, survey: Survey, baseline: Survey | None = None)
     if baseline is not None:
         earlier = {f.question_id: f for f in repo.findings(baseline.id)}
         before = {q["id"]: (q["text"], tuple(q.get("positive", ()))) for q in baseline.questions}
-        comparable = {q["id"] for q in survey.questions if before.get(q["id"]) == (q["text"], tuple(q.get("positive", ())))}
+        comparable = {
+            q["id"] for q in survey.questions if before.get(q["id"]) == (q["text"], tuple(q.get("positive", ())))
+        }
     rows = []
     for f in results:
         row = asdict(f)

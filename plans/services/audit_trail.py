@@ -15,13 +15,25 @@ from plans.services.lifecycle import wake_if_ready
 
 
 def record_and_wake(
-    session: Session, *, plan: Plan, actor: Actor, kind: str, now: datetime,
-    data: dict[str, Any], dedupe_key: str | None = None,
+    session: Session,
+    *,
+    plan: Plan,
+    actor: Actor,
+    kind: str,
+    now: datetime,
+    data: dict[str, Any],
+    dedupe_key: str | None = None,
 ) -> AuditEvent:
     """Append the event, and once the transaction commits, start a lifecycle run if the plan can move."""
     event = AuditRepository(session).record(
-        plan_id=plan.id, kind=kind, actor=actor.label, actor_id=actor.person_id, plan_version=plan.version,
-        at=now, data=data, dedupe_key=dedupe_key,
+        plan_id=plan.id,
+        kind=kind,
+        actor=actor.label,
+        actor_id=actor.person_id,
+        plan_version=plan.version,
+        at=now,
+        data=data,
+        dedupe_key=dedupe_key,
     )
     wake_if_ready(session, plan_id=plan.id, cause=f"event-{event.id}", now=now)
     return event

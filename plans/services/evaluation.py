@@ -34,8 +34,16 @@ def _required(field: str, value: str) -> str:
 
 
 def record_checkpoint(
-    session: Session, *, plan_id: int, actor: Actor, number: int, did: str, learned: str, change: str,
-    attendance: int | None, now: datetime,
+    session: Session,
+    *,
+    plan_id: int,
+    actor: Actor,
+    number: int,
+    did: str,
+    learned: str,
+    change: str,
+    attendance: int | None,
+    now: datetime,
 ) -> Checkpoint:
     """The formative report of one checkpoint: what we did, what we learned, what we will change."""
     actor.require(Role.COORDINATOR, "recording a checkpoint")
@@ -49,13 +57,28 @@ def record_checkpoint(
         raise InvalidInput("attendance: cannot be negative")
     cp.what_we_did, cp.what_we_learned = _required("did", did), _required("learned", learned)
     cp.what_we_will_change, cp.attendance, cp.recorded_at = _required("change", change), attendance, now
-    record_and_wake(session, plan=plan, actor=actor, kind="checkpoint_recorded", now=now,
-                    data={"number": number, "attendance": attendance}, dedupe_key=f"plan:{plan.id}:checkpoint:{number}")
+    record_and_wake(
+        session,
+        plan=plan,
+        actor=actor,
+        kind="checkpoint_recorded",
+        now=now,
+        data={"number": number, "attendance": attendance},
+        dedupe_key=f"plan:{plan.id}:checkpoint:{number}",
+    )
     return cp
 
 
 def add_expectation(
-    session: Session, *, plan_id: int, actor: Actor, text: str, measure: str, level: int, target: str, now: datetime,
+    session: Session,
+    *,
+    plan_id: int,
+    actor: Actor,
+    text: str,
+    measure: str,
+    level: int,
+    target: str,
+    now: datetime,
 ) -> Expectation:
     """A stakeholder's expectation of the plan, at a Kirkpatrick level (1 reaction .. 4 results)."""
     plan = _in_stage(session, plan_id, (Stage.RECOMMENDATIONS, Stage.SIGN_OFF), "adding an expectation")
@@ -66,17 +89,35 @@ def add_expectation(
     if level not in (1, 2, 3, 4):
         raise InvalidInput("level: the Kirkpatrick level is 1 (reaction), 2 (learning), 3 (behaviour) or 4 (results)")
     assert actor.person_id is not None
-    row = EvaluationRepository(session).add(Expectation(
-        plan_id=plan.id, stakeholder_id=actor.person_id, text=_required("text", text), measure=measure.strip(),
-        level=level, target=target.strip(),
-    ))
-    record_and_wake(session, plan=plan, actor=actor, kind="expectation_added", now=now,
-                    data={"expectation_id": row.id, "text": row.text, "level": level})
+    row = EvaluationRepository(session).add(
+        Expectation(
+            plan_id=plan.id,
+            stakeholder_id=actor.person_id,
+            text=_required("text", text),
+            measure=measure.strip(),
+            level=level,
+            target=target.strip(),
+        )
+    )
+    record_and_wake(
+        session,
+        plan=plan,
+        actor=actor,
+        kind="expectation_added",
+        now=now,
+        data={"expectation_id": row.id, "text": row.text, "level": level},
+    )
     return row
 
 
 def judge_expectation(
-    session: Session, *, plan_id: int, actor: Actor, expectation_id: int, judgement: Judgement, evidence: str,
+    session: Session,
+    *,
+    plan_id: int,
+    actor: Actor,
+    expectation_id: int,
+    judgement: Judgement,
+    evidence: str,
     now: datetime,
 ) -> Expectation:
     """The summative judgement of one expectation, with its evidence."""
@@ -88,14 +129,27 @@ def judge_expectation(
     if row.judgement is not None:
         raise AlreadyDecided(f"expectation {expectation_id} was already judged {row.judgement.value}")
     row.judgement, row.evidence = judgement, _required("evidence", evidence)
-    record_and_wake(session, plan=plan, actor=actor, kind="expectation_judged", now=now,
-                    data={"expectation_id": row.id, "judgement": judgement.value},
-                    dedupe_key=f"plan:{plan.id}:expectation:{row.id}:judged")
+    record_and_wake(
+        session,
+        plan=plan,
+        actor=actor,
+        kind="expectation_judged",
+        now=now,
+        data={"expectation_id": row.id, "judgement": judgement.value},
+        dedupe_key=f"plan:{plan.id}:expectation:{row.id}:judged",
+    )
     return row
 
 
 def write_summative_report(
-    session: Session, *, plan_id: int, actor: Actor, did: str, learned: str, pleased: str, different: str,
+    session: Session,
+    *,
+    plan_id: int,
+    actor: Actor,
+    did: str,
+    learned: str,
+    pleased: str,
+    different: str,
     now: datetime,
 ) -> SummativeReport:
     """The retrospective: what we did, learned, are pleased about, and what could have been different."""
@@ -104,37 +158,78 @@ def write_summative_report(
     repo = EvaluationRepository(session)
     if repo.summative_report(plan.id) is not None:
         raise AlreadyDecided(f"plan {plan.id} already has its summative report")
-    report = repo.add(SummativeReport(
-        plan_id=plan.id, what_we_did=_required("did", did), what_we_learned=_required("learned", learned),
-        pleased_about=_required("pleased", pleased), could_have_been_different=_required("different", different),
-        recorded_at=now,
-    ))
-    record_and_wake(session, plan=plan, actor=actor, kind="summative_report_written", now=now, data={},
-                    dedupe_key=f"plan:{plan.id}:summative_report")
+    report = repo.add(
+        SummativeReport(
+            plan_id=plan.id,
+            what_we_did=_required("did", did),
+            what_we_learned=_required("learned", learned),
+            pleased_about=_required("pleased", pleased),
+            could_have_been_different=_required("different", different),
+            recorded_at=now,
+        )
+    )
+    record_and_wake(
+        session,
+        plan=plan,
+        actor=actor,
+        kind="summative_report_written",
+        now=now,
+        data={},
+        dedupe_key=f"plan:{plan.id}:summative_report",
+    )
     return report
 
 
 def review(
-    session: Session, *, plan_id: int, actor: Actor, output: str, verdict: Verdict, text: str, now: datetime,
+    session: Session,
+    *,
+    plan_id: int,
+    actor: Actor,
+    output: str,
+    verdict: Verdict,
+    text: str,
+    now: datetime,
 ) -> PanelReview:
     """A citizen panel member endorses, comments on or challenges an evaluation output (once each)."""
     plan = _in_stage(session, plan_id, (Stage.DELIVERY, Stage.SUMMATIVE_EVALUATION), "reviewing an evaluation output")
-    if actor.person_id is None or not PlanRepository(session).is_member(plan.id, actor.person_id, Capacity.CITIZEN_PANEL):
+    if actor.person_id is None or not PlanRepository(session).is_member(
+        plan.id, actor.person_id, Capacity.CITIZEN_PANEL
+    ):
         raise NotPermitted(f"{actor.label} does not sit on the citizen panel of plan {plan.id}")
     if verdict is not Verdict.ENDORSE:
         text = _required("text", text)
     repo = EvaluationRepository(session)
     if repo.review_by(plan.id, actor.person_id, output) is not None:
         raise AlreadyDecided(f"{actor.label} has already reviewed {output} of plan {plan.id}")
-    row = repo.add(PanelReview(plan_id=plan.id, member_id=actor.person_id, output=_required("output", output),
-                               verdict=verdict, text=text.strip(), at=now))
-    record_and_wake(session, plan=plan, actor=actor, kind="panel_reviewed", now=now,
-                    data={"review_id": row.id, "output": output, "verdict": verdict.value, "text": row.text})
+    row = repo.add(
+        PanelReview(
+            plan_id=plan.id,
+            member_id=actor.person_id,
+            output=_required("output", output),
+            verdict=verdict,
+            text=text.strip(),
+            at=now,
+        )
+    )
+    record_and_wake(
+        session,
+        plan=plan,
+        actor=actor,
+        kind="panel_reviewed",
+        now=now,
+        data={"review_id": row.id, "output": output, "verdict": verdict.value, "text": row.text},
+    )
     return row
 
 
 def respond_to_challenge(
-    session: Session, *, plan_id: int, actor: Actor, review_id: int, response: str, now: datetime,
+    session: Session,
+    *,
+    plan_id: int,
+    actor: Actor,
+    review_id: int,
+    response: str,
+    now: datetime,
 ) -> PanelReview:
     """The coordinator's written answer to a panel member's challenge ("you said, we did")."""
     actor.require(Role.COORDINATOR, "responding to a challenge")
@@ -145,7 +240,13 @@ def respond_to_challenge(
     if row.response:
         raise AlreadyDecided(f"challenge {review_id} was answered on {row.responded_at:%d %B %Y}")
     row.response, row.responded_by_id, row.responded_at = _required("response", response), actor.person_id, now
-    record_and_wake(session, plan=plan, actor=actor, kind="challenge_answered", now=now,
-                    data={"review_id": row.id, "response": row.response},
-                    dedupe_key=f"plan:{plan.id}:challenge:{row.id}:answered")
+    record_and_wake(
+        session,
+        plan=plan,
+        actor=actor,
+        kind="challenge_answered",
+        now=now,
+        data={"review_id": row.id, "response": row.response},
+        dedupe_key=f"plan:{plan.id}:challenge:{row.id}:answered",
+    )
     return row

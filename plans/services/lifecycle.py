@@ -72,7 +72,9 @@ def step(session: Session, *, plan_id: int, now: datetime, actor: Actor = SYSTEM
     return _apply(session, plan, outcome, now, actor, override)
 
 
-def _apply(session: Session, plan: Plan, move: Move, now: datetime, actor: Actor, override: GateOverride | None) -> StepResult:
+def _apply(
+    session: Session, plan: Plan, move: Move, now: datetime, actor: Actor, override: GateOverride | None
+) -> StepResult:
     entry_no = plan.stage_entry_no
     if not PlanRepository(session).move(plan, move.target, now):
         # another run moved this plan since we read it: nothing to do, the next step re-reads
@@ -86,10 +88,18 @@ def _apply(session: Session, plan: Plan, move: Move, now: datetime, actor: Actor
     if move.source is Stage.SIGN_OFF and move.target is Stage.DELIVERY:
         _close_round(session, plan.id, plan.version, "approved", now)
     AuditRepository(session).record(
-        plan_id=plan.id, kind="stage_changed", actor=actor.label, actor_id=actor.person_id,
-        plan_version=plan.version, at=now,
-        data={"from": move.source.value, "to": move.target.value, "via": move.via,
-              "overridden_reasons": list(move.overridden_reasons)},
+        plan_id=plan.id,
+        kind="stage_changed",
+        actor=actor.label,
+        actor_id=actor.person_id,
+        plan_version=plan.version,
+        at=now,
+        data={
+            "from": move.source.value,
+            "to": move.target.value,
+            "via": move.via,
+            "overridden_reasons": list(move.overridden_reasons),
+        },
         dedupe_key=f"plan:{plan.id}:entry:{entry_no + 1}",
     )
     return StepResult(plan.id, plan.stage.value, plan.version, True, move.source.value, move.via)
@@ -117,13 +127,25 @@ def override_gate(session: Session, *, plan_id: int, actor: Actor, reason: str |
     existing = plans.pending_override(plan.id, plan.stage_entry_no)
     if existing is not None:
         return existing
-    override = plans.add_override(GateOverride(
-        plan_id=plan.id, entry_no=plan.stage_entry_no, stage=plan.stage, version=plan.version,
-        reason=(reason or "").strip(), overridden_reasons=reasons, by_id=actor.person_id, at=now,
-    ))
+    override = plans.add_override(
+        GateOverride(
+            plan_id=plan.id,
+            entry_no=plan.stage_entry_no,
+            stage=plan.stage,
+            version=plan.version,
+            reason=(reason or "").strip(),
+            overridden_reasons=reasons,
+            by_id=actor.person_id,
+            at=now,
+        )
+    )
     event = AuditRepository(session).record(
-        plan_id=plan.id, kind="gate_overridden", actor=actor.label, actor_id=actor.person_id,
-        plan_version=plan.version, at=now,
+        plan_id=plan.id,
+        kind="gate_overridden",
+        actor=actor.label,
+        actor_id=actor.person_id,
+        plan_version=plan.version,
+        at=now,
         data={"stage": plan.stage.value, "reason": override.reason, "overridden_reasons": reasons},
         dedupe_key=f"plan:{plan.id}:override:{plan.stage_entry_no}",
     )
@@ -153,7 +175,8 @@ def wake_if_ready(session: Session, *, plan_id: int, cause: str, now: datetime) 
     override = PlanRepository(session).pending_override(plan.id, plan.stage_entry_no)
     if not needs_run(facts_for(session, plan_id, now), override_pending=override is not None):
         return False
-    after_commit(session, lambda: orchestration.start_lifecycle_run(plan_id, cause))
+    uid = plan.uid
+    after_commit(session, lambda: orchestration.start_lifecycle_run(plan_id, uid, cause))
     return True
 
 
@@ -174,7 +197,9 @@ def restart_stalled(session: Session, *, now: datetime) -> list[int]:
         return []
     active = orchestration.plans_with_active_runs()
     started = []
-    for plan_id in needing:
-        if plan_id not in active and orchestration.start_lifecycle_run(plan_id, f"reconcile-{now:%Y%m%dT%H%M}"):
-            started.append(plan_id)
+    for plan in PlanRepository(session).list_by_ids(needing):
+        if plan.uid not in active and orchestration.start_lifecycle_run(
+            plan.id, plan.uid, f"reconcile-{now:%Y%m%dT%H%M}"
+        ):
+            started.append(plan.id)
     return started

@@ -33,8 +33,9 @@ def create_plan(session: Session, *, spec: PlanFile, actor: Actor, now: datetime
     for p in spec.people:
         person = by_email.get(p.email.lower())
         if person is None:
-            person = people.add_person(Person(organisation_id=org.id, email=p.email.lower(), name=p.name,
-                                              job_title=p.job_title))
+            person = people.add_person(
+                Person(organisation_id=org.id, email=p.email.lower(), name=p.name, job_title=p.job_title)
+            )
             by_email[p.email.lower()] = person
         else:
             person.name, person.job_title = p.name, p.job_title or person.job_title
@@ -53,16 +54,29 @@ def create_plan(session: Session, *, spec: PlanFile, actor: Actor, now: datetime
             people.grant(by_email[t.manager.lower()].id, [Role.MANAGER])
 
     survey = spec.plan.survey
-    plan = plans.add(Plan(
-        organisation_id=org.id, slug=spec.plan.slug, title=spec.plan.title, summary=spec.plan.summary,
-        coordinator_id=by_email[spec.coordinator.lower()].id, stage=Stage.VISION, stage_entered_at=now,
-        stage_entry_no=1, version=1, version_frozen=False, quorum_kind=spec.plan.quorum.kind,
-        quorum_n=spec.plan.quorum.n, starts_on=spec.plan.starts_on,
-        checkpoint_months=spec.plan.checkpoints.every_months, checkpoints_planned=spec.plan.checkpoints.count,
-        survey_target_rate=survey.target_rate, survey_days=survey.days,
-        survey_template={"title": survey.title, "questions": [q.model_dump() for q in survey.questions]},
-        created_at=now,
-    ))
+    plan = plans.add(
+        Plan(
+            organisation_id=org.id,
+            slug=spec.plan.slug,
+            title=spec.plan.title,
+            summary=spec.plan.summary,
+            coordinator_id=by_email[spec.coordinator.lower()].id,
+            stage=Stage.VISION,
+            stage_entered_at=now,
+            stage_entry_no=1,
+            version=1,
+            version_frozen=False,
+            quorum_kind=spec.plan.quorum.kind,
+            quorum_n=spec.plan.quorum.n,
+            starts_on=spec.plan.starts_on,
+            checkpoint_months=spec.plan.checkpoints.every_months,
+            checkpoints_planned=spec.plan.checkpoints.count,
+            survey_target_rate=survey.target_rate,
+            survey_days=survey.days,
+            survey_template={"title": survey.title, "questions": [q.model_dump() for q in survey.questions]},
+            created_at=now,
+        )
+    )
     plans.add_entry(plan, "created", now)
     for m in spec.working_party:
         plans.add_member(plan.id, by_email[m.email.lower()].id, Capacity.WORKING_PARTY, m.as_)
@@ -74,15 +88,28 @@ def create_plan(session: Session, *, spec: PlanFile, actor: Actor, now: datetime
         people.grant(by_email[email].id, [Role.CITIZEN_PANEL])
 
     audit = AuditRepository(session)
-    audit.record(plan_id=plan.id, kind="plan_created", actor=actor.label, actor_id=actor.person_id, plan_version=1,
-                 at=now, data={"stage": Stage.VISION.value, "version": 1, "slug": plan.slug},
-                 dedupe_key=f"plan:{plan.id}:created")
+    audit.record(
+        plan_id=plan.id,
+        kind="plan_created",
+        actor=actor.label,
+        actor_id=actor.person_id,
+        plan_version=1,
+        at=now,
+        data={"stage": Stage.VISION.value, "version": 1, "slug": plan.slug},
+        dedupe_key=f"plan:{plan.id}:created",
+    )
     for s in spec.vision:
         author = by_email[s.author.lower()]
         st = plans.add_statement(plan.id, author.id, StatementKind(s.kind), s.text, now)
-        audit.record(plan_id=plan.id, kind="vision_statement_added", actor=f"{author.name} <{author.email}>",
-                     actor_id=author.id, plan_version=1, at=now,
-                     data={"statement_id": st.id, "kind": s.kind, "text": s.text, "from_file": True})
-    plan_id = plan.id
-    after_commit(session, lambda: orchestration.start_lifecycle_run(plan_id, "created"))
+        audit.record(
+            plan_id=plan.id,
+            kind="vision_statement_added",
+            actor=f"{author.name} <{author.email}>",
+            actor_id=author.id,
+            plan_version=1,
+            at=now,
+            data={"statement_id": st.id, "kind": s.kind, "text": s.text, "from_file": True},
+        )
+    plan_id, uid = plan.id, plan.uid
+    after_commit(session, lambda: orchestration.start_lifecycle_run(plan_id, uid, "created"))
     return plan

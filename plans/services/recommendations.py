@@ -38,7 +38,9 @@ def set_recommendations(
         for ref in item.evidence:
             kind, _, value = ref.partition(":")
             if kind == EvidenceKind.FINDING.value and value not in question_ids:
-                raise InvalidInput(f"recommendations[{index}].evidence: {ref!r} names no question of the baseline survey")
+                raise InvalidInput(
+                    f"recommendations[{index}].evidence: {ref!r} names no question of the baseline survey"
+                )
             links.append(EvidenceLink(kind=EvidenceKind(kind), ref=value))
         recs.append((Recommendation(position=index, title=item.title, detail=item.detail), links))
     SignOffRepository(session).replace_recommendations(plan.id, recs)
@@ -49,13 +51,23 @@ def set_recommendations(
         if rnd is not None and rnd.closed_at is None:
             rnd.closed_at, rnd.outcome = now, "superseded"
         AuditRepository(session).record(
-            plan_id=plan.id, kind="version_created", actor=actor.label, actor_id=actor.person_id,
-            plan_version=plan.version, at=now,
+            plan_id=plan.id,
+            kind="version_created",
+            actor=actor.label,
+            actor_id=actor.person_id,
+            plan_version=plan.version,
+            at=now,
             data={"version": plan.version, "previous": old, "voided_pending_approvals": effect.voids_pending_approvals},
         )
     session.flush()
-    record_and_wake(session, plan=plan, actor=actor, kind="recommendations_edited", now=now,
-                    data={"count": len(recs), "titles": [r.title for r, _ in recs]})
+    record_and_wake(
+        session,
+        plan=plan,
+        actor=actor,
+        kind="recommendations_edited",
+        now=now,
+        data={"count": len(recs), "titles": [r.title for r, _ in recs]},
+    )
     return plan.version
 
 
@@ -82,12 +94,24 @@ def decide(
         raise InvalidInput(f"comment: a comment is required to {decision.value.replace('_', ' ')}")
     if repo.decision_of(rnd.id, actor.person_id) is not None:
         raise AlreadyDecided(f"{actor.label} has already decided on version {version} of plan {plan.id}")
-    row = repo.add_decision(SignOffDecision(
-        round_id=rnd.id, plan_id=plan.id, approver_id=actor.person_id, version=version, decision=decision,
-        comment=text, at=now,
-    ))
-    record_and_wake(session, plan=plan, actor=actor, kind="sign_off_decision", now=now,
-                    data={"decision": decision.value, "version": version, "comment": text,
-                          "content_hash": rnd.content_hash},
-                    dedupe_key=f"plan:{plan.id}:round:v{version}:approver:{actor.person_id}")
+    row = repo.add_decision(
+        SignOffDecision(
+            round_id=rnd.id,
+            plan_id=plan.id,
+            approver_id=actor.person_id,
+            version=version,
+            decision=decision,
+            comment=text,
+            at=now,
+        )
+    )
+    record_and_wake(
+        session,
+        plan=plan,
+        actor=actor,
+        kind="sign_off_decision",
+        now=now,
+        data={"decision": decision.value, "version": version, "comment": text, "content_hash": rnd.content_hash},
+        dedupe_key=f"plan:{plan.id}:round:v{version}:approver:{actor.person_id}",
+    )
     return row

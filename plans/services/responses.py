@@ -59,6 +59,12 @@ def record(
         raise InvalidInput("; ".join(errors[:MAX_ERRORS_LISTED]) + more + "; nothing was recorded")
     written = SurveyRepository(session).add_responses(clean)
     # the audit trail counts the batch, never who answered what
-    record_and_wake(session, plan=plan, actor=actor, kind="responses_recorded", now=now,
-                    data={"survey": kind.value, "responses": written})
+    record_and_wake(
+        session,
+        plan=plan,
+        actor=actor,
+        kind="responses_recorded",
+        now=now,
+        data={"survey": kind.value, "responses": written},
+    )
     return written

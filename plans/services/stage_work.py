@@ -42,8 +42,14 @@ def run(session: Session, *, plan_id: int, now: datetime) -> list[str]:
 
 def _audit(session: Session, plan: Plan, kind: str, now: datetime, data: dict[str, object], key: str) -> None:
     AuditRepository(session).record(
-        plan_id=plan.id, kind=kind, actor=SYSTEM.label, actor_id=None, plan_version=plan.version, at=now,
-        data=data, dedupe_key=f"plan:{plan.id}:{key}",
+        plan_id=plan.id,
+        kind=kind,
+        actor=SYSTEM.label,
+        actor_id=None,
+        plan_version=plan.version,
+        at=now,
+        data=data,
+        dedupe_key=f"plan:{plan.id}:{key}",
     )
 
 
@@ -61,13 +67,24 @@ def _survey_work(session: Session, plan: Plan, kind: SurveyKind, now: datetime) 
         if now >= survey.closes_at or (s.eligible and s.rate >= s.target_rate):
             survey.closed_at = now
             why = "target rate met" if s.rate >= s.target_rate else "end date reached"
-            _audit(session, plan, "survey_closed", now, {
-                "survey": kind.value, "responses": s.responses, "eligible": s.eligible, "rate": round(s.rate, 4),
-                "why": why, "by_team": [
-                    {"team": code, "responses": n, "eligible": e}
-                    for code, _, n, e in repo.team_rates(survey.id, plan.organisation_id)
-                ],
-            }, f"survey:{kind.value}:closed")
+            _audit(
+                session,
+                plan,
+                "survey_closed",
+                now,
+                {
+                    "survey": kind.value,
+                    "responses": s.responses,
+                    "eligible": s.eligible,
+                    "rate": round(s.rate, 4),
+                    "why": why,
+                    "by_team": [
+                        {"team": code, "responses": n, "eligible": e}
+                        for code, _, n, e in repo.team_rates(survey.id, plan.organisation_id)
+                    ],
+                },
+                f"survey:{kind.value}:closed",
+            )
             baseline = repo.for_plan(plan.id, SurveyKind.BASELINE) if kind is SurveyKind.REPEAT else None
             analysis.analyse(session, survey=survey, baseline=baseline)
             done.append(f"closed the {kind.value} survey ({why}: {s.responses} of {s.eligible}) and analysed it")
@@ -81,15 +98,31 @@ def _open_survey(session: Session, plan: Plan, kind: SurveyKind, now: datetime) 
     # the repeat survey reuses the baseline's questions exactly, so every question stays comparable
     questions = baseline.questions if baseline is not None else template.get("questions", [])
     title = template.get("title", plan.title)
-    survey = repo.add(Survey(
-        plan_id=plan.id, kind=kind, title=f"{title} ({kind.value})", questions=questions,
-        target_rate=plan.survey_target_rate, opens_at=now, closes_at=now + timedelta(days=plan.survey_days),
-        baseline_id=baseline.id if baseline else None,
-    ))
-    _audit(session, plan, "survey_opened", now, {
-        "survey": kind.value, "questions": len(questions), "closes_at": survey.closes_at.isoformat(),
-        "target_rate": survey.target_rate,
-    }, f"survey:{kind.value}:opened")
+    survey = repo.add(
+        Survey(
+            plan_id=plan.id,
+            kind=kind,
+            title=f"{title} ({kind.value})",
+            questions=questions,
+            target_rate=plan.survey_target_rate,
+            opens_at=now,
+            closes_at=now + timedelta(days=plan.survey_days),
+            baseline_id=baseline.id if baseline else None,
+        )
+    )
+    _audit(
+        session,
+        plan,
+        "survey_opened",
+        now,
+        {
+            "survey": kind.value,
+            "questions": len(questions),
+            "closes_at": survey.closes_at.isoformat(),
+            "target_rate": survey.target_rate,
+        },
+        f"survey:{kind.value}:opened",
+    )
     return survey
 
 
@@ -117,13 +150,27 @@ def _ensure_round(session: Session, plan: Plan, now: datetime) -> list[str]:
     if repo.round_for(plan.id, plan.version) is not None:
         return []
     plan.version_frozen = True
-    rnd = repo.add_round(SignOffRound(
-        plan_id=plan.id, version=plan.version, content_hash=content_hash(session, plan.id), opened_at=now,
-        deadline=now + timedelta(days=SIGN_OFF_DAYS),
-    ))
-    _audit(session, plan, "sign_off_requested", now, {
-        "version": plan.version, "content_hash": rnd.content_hash, "deadline": rnd.deadline.isoformat(),
-    }, f"round:v{plan.version}")
+    rnd = repo.add_round(
+        SignOffRound(
+            plan_id=plan.id,
+            version=plan.version,
+            content_hash=content_hash(session, plan.id),
+            opened_at=now,
+            deadline=now + timedelta(days=SIGN_OFF_DAYS),
+        )
+    )
+    _audit(
+        session,
+        plan,
+        "sign_off_requested",
+        now,
+        {
+            "version": plan.version,
+            "content_hash": rnd.content_hash,
+            "deadline": rnd.deadline.isoformat(),
+        },
+        f"round:v{plan.version}",
+    )
     return [f"sent version {plan.version} for sign-off (deadline {rnd.deadline:%d %B %Y})"]
 
 

@@ -36,14 +36,29 @@ def _statuses(session: Session, ids: list[int], now: datetime, *, with_history: 
     for plan in repo.list_by_ids(ids):
         f = facts[plan.id]
         reasons = gate_reasons(f)
-        history = [
-            StageEntryOut(stage=e.stage.value, entered_at=e.entered_at, left_at=e.left_at, version=e.version, via=e.via)
-            for e in repo.entries(plan.id)
-        ] if with_history else []
-        out.append(PlanStatus(
-            id=plan.id, slug=plan.slug, title=plan.title, organisation=orgs.get(plan.organisation_id, ""),
-            stage=plan.stage.value, stage_label=plan.stage.label, version=plan.version,
-            days_in_stage=max(0, (now - plan.stage_entered_at).days), blocked_by=reasons,
-            override_pending=plan.id in overridden, history=history,
-        ))
+        history = (
+            [
+                StageEntryOut(
+                    stage=e.stage.value, entered_at=e.entered_at, left_at=e.left_at, version=e.version, via=e.via
+                )
+                for e in repo.entries(plan.id)
+            ]
+            if with_history
+            else []
+        )
+        out.append(
+            PlanStatus(
+                id=plan.id,
+                slug=plan.slug,
+                title=plan.title,
+                organisation=orgs.get(plan.organisation_id, ""),
+                stage=plan.stage.value,
+                stage_label=plan.stage.label,
+                version=plan.version,
+                days_in_stage=max(0, (now - plan.stage_entered_at).days),
+                blocked_by=reasons,
+                override_pending=plan.id in overridden,
+                history=history,
+            )
+        )
     return out

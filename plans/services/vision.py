@@ -21,7 +21,9 @@ def _member_plan(session: Session, plan_id: int, actor: Actor, action: str) -> P
     plan = load_plan(session, plan_id)
     if plan.stage is not Stage.VISION:
         raise StageLocked(f"{action} is part of the vision stage; the plan is in {plan.stage.value}")
-    if actor.person_id is None or not PlanRepository(session).is_member(plan.id, actor.person_id, Capacity.WORKING_PARTY):
+    if actor.person_id is None or not PlanRepository(session).is_member(
+        plan.id, actor.person_id, Capacity.WORKING_PARTY
+    ):
         raise NotPermitted(f"{action} is for members of the plan's working party; {actor.label} is not one")
     return plan
 
@@ -38,8 +40,14 @@ def add_statement(
         raise InvalidInput(f"text: a vision statement has at most {MAX_STATEMENT} characters")
     assert actor.person_id is not None
     statement = PlanRepository(session).add_statement(plan.id, actor.person_id, kind, words, now)
-    record_and_wake(session, plan=plan, actor=actor, kind="vision_statement_added", now=now,
-                    data={"statement_id": statement.id, "kind": kind.value, "text": words})
+    record_and_wake(
+        session,
+        plan=plan,
+        actor=actor,
+        kind="vision_statement_added",
+        now=now,
+        data={"statement_id": statement.id, "kind": kind.value, "text": words},
+    )
     return statement
 
 
@@ -51,5 +59,12 @@ def agree(session: Session, *, plan_id: int, actor: Actor, now: datetime) -> Non
     if repo.agreement(plan.id, actor.person_id) is not None:
         raise AlreadyDecided(f"{actor.label} has already agreed the vision of plan {plan.id}")
     repo.add_agreement(plan.id, actor.person_id, now)
-    record_and_wake(session, plan=plan, actor=actor, kind="vision_agreed", now=now, data={},
-                    dedupe_key=f"plan:{plan.id}:vision_agreed:{actor.person_id}")
+    record_and_wake(
+        session,
+        plan=plan,
+        actor=actor,
+        kind="vision_agreed",
+        now=now,
+        data={},
+        dedupe_key=f"plan:{plan.id}:vision_agreed:{actor.person_id}",
+    )

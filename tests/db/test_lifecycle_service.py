@@ -51,10 +51,13 @@ class TestWholeLifecycle:
         people.sign_off(1, first_requests_changes=True)
         moves = push(plan_id)
         assert [(m["source"], m["stage"], m["via"]) for m in moves] == [
-            ("sign_off", "recommendations", "changes_requested")]
+            ("sign_off", "recommendations", "changes_requested")
+        ]
         assert push(plan_id) == []  # the turned-back version cannot go to sign-off again unchanged
         with session_scope() as s:
-            assert any("revise the recommendations" in r for r in plan_status(s, plan_id=plan_id, now=utcnow()).blocked_by)
+            assert any(
+                "revise the recommendations" in r for r in plan_status(s, plan_id=plan_id, now=utcnow()).blocked_by
+            )
         assert people.draft_recommendations(revised=True) == 2
         push(plan_id)
         assert _current(plan_id) == (Stage.SIGN_OFF, 2)
@@ -66,8 +69,17 @@ class TestWholeLifecycle:
         with session_scope() as s:
             entries = PlanRepository(s).entries(plan_id)
         assert [e.stage.value for e in entries] == [
-            "vision", "evidence_survey", "recommendations", "sign_off", "recommendations", "sign_off",
-            "delivery", "summative_evaluation", "repeat_survey", "closed"]
+            "vision",
+            "evidence_survey",
+            "recommendations",
+            "sign_off",
+            "recommendations",
+            "sign_off",
+            "delivery",
+            "summative_evaluation",
+            "repeat_survey",
+            "closed",
+        ]
         assert all(e.left_at is not None for e in entries[:-1]) and entries[-1].left_at is None
 
     def test_repeating_runs_changes_nothing(self, db: Database) -> None:
@@ -107,8 +119,13 @@ class TestOverride:
     def test_refused_to_a_non_coordinator(self, db: Database) -> None:
         plan_id, people = create(SMALL_PLAN)
         with pytest.raises(NotPermitted, match="coordinator"), session_scope() as s:
-            lifecycle.override_gate(s, plan_id=plan_id, actor=people.approvers[0],
-                                    reason="The working party met offline and agreed.", now=utcnow())
+            lifecycle.override_gate(
+                s,
+                plan_id=plan_id,
+                actor=people.approvers[0],
+                reason="The working party met offline and agreed.",
+                now=utcnow(),
+            )
 
     def test_override_moves_the_plan_and_is_recorded(self, db: Database) -> None:
         plan_id, people = create(SMALL_PLAN)
@@ -133,8 +150,9 @@ class TestExplicitMoves:
     def test_blocked_move_lists_the_gate(self, db: Database) -> None:
         plan_id, people = create(SMALL_PLAN)
         with pytest.raises(GateBlocked, match="agree the vision"), session_scope() as s:
-            lifecycle.request_move(s, plan_id=plan_id, target=Stage.EVIDENCE_SURVEY, actor=people.coordinator,
-                                   now=utcnow())
+            lifecycle.request_move(
+                s, plan_id=plan_id, target=Stage.EVIDENCE_SURVEY, actor=people.coordinator, now=utcnow()
+            )
         assert stage_of(plan_id) is Stage.VISION
 
 
@@ -148,30 +166,60 @@ class TestSignOffDecisions:
         plan_id, people = self._at_sign_off()
         ann = people.approvers[0]  # type: ignore[attr-defined]
         with pytest.raises(StaleVersion, match="version 1"), session_scope() as s:
-            recommendations.decide(s, plan_id=plan_id, actor=ann, version=7, decision=Decision.APPROVE,
-                                   comment="", now=utcnow())
+            recommendations.decide(
+                s, plan_id=plan_id, actor=ann, version=7, decision=Decision.APPROVE, comment="", now=utcnow()
+            )
         with session_scope() as s:
-            recommendations.decide(s, plan_id=plan_id, actor=ann, version=1, decision=Decision.APPROVE, comment="",
-                                   now=utcnow())
+            recommendations.decide(
+                s, plan_id=plan_id, actor=ann, version=1, decision=Decision.APPROVE, comment="", now=utcnow()
+            )
         with pytest.raises(AlreadyDecided), session_scope() as s:
-            recommendations.decide(s, plan_id=plan_id, actor=ann, version=1, decision=Decision.REJECT,
-                                   comment="Changed my mind", now=utcnow())
+            recommendations.decide(
+                s,
+                plan_id=plan_id,
+                actor=ann,
+                version=1,
+                decision=Decision.REJECT,
+                comment="Changed my mind",
+                now=utcnow(),
+            )
         assert [e.kind for e in events(plan_id)].count("sign_off_decision") == 1
 
     def test_changes_need_a_comment_and_an_approver(self, db: Database) -> None:
         plan_id, people = self._at_sign_off()
         with pytest.raises(InvalidInput, match="comment"), session_scope() as s:
-            recommendations.decide(s, plan_id=plan_id, actor=people.approvers[0], version=1,  # type: ignore[attr-defined]
-                                   decision=Decision.REQUEST_CHANGES, comment="  ", now=utcnow())
+            recommendations.decide(
+                s,
+                plan_id=plan_id,
+                actor=people.approvers[0],
+                version=1,  # type: ignore[attr-defined]
+                decision=Decision.REQUEST_CHANGES,
+                comment="  ",
+                now=utcnow(),
+            )
         with pytest.raises(NotPermitted, match="not an approver"), session_scope() as s:
-            recommendations.decide(s, plan_id=plan_id, actor=people.coordinator, version=1,  # type: ignore[attr-defined]
-                                   decision=Decision.APPROVE, comment="", now=utcnow())
+            recommendations.decide(
+                s,
+                plan_id=plan_id,
+                actor=people.coordinator,
+                version=1,  # type: ignore[attr-defined]
+                decision=Decision.APPROVE,
+                comment="",
+                now=utcnow(),
+            )
 
     def test_editing_during_sign_off_makes_a_new_version(self, db: Database) -> None:
         plan_id, people = self._at_sign_off()
         with session_scope() as s:
-            recommendations.decide(s, plan_id=plan_id, actor=people.approvers[0], version=1,  # type: ignore[attr-defined]
-                                   decision=Decision.APPROVE, comment="", now=utcnow())
+            recommendations.decide(
+                s,
+                plan_id=plan_id,
+                actor=people.approvers[0],
+                version=1,  # type: ignore[attr-defined]
+                decision=Decision.APPROVE,
+                comment="",
+                now=utcnow(),
+            )
         assert people.draft_recommendations(revised=True) == 2  # type: ignore[attr-defined]
         push(plan_id)
         with session_scope() as s:
@@ -179,8 +227,15 @@ class TestSignOffDecisions:
         assert _current(plan_id) == (Stage.SIGN_OFF, 2)
         assert any("0 approved version 2" in r for r in reasons), reasons  # the v1 approval no longer counts
         with pytest.raises(StaleVersion), session_scope() as s:
-            recommendations.decide(s, plan_id=plan_id, actor=people.approvers[1], version=1,  # type: ignore[attr-defined]
-                                   decision=Decision.APPROVE, comment="", now=utcnow())
+            recommendations.decide(
+                s,
+                plan_id=plan_id,
+                actor=people.approvers[1],
+                version=1,  # type: ignore[attr-defined]
+                decision=Decision.APPROVE,
+                comment="",
+                now=utcnow(),
+            )
 
 
 class TestStageLocks:

@@ -63,14 +63,21 @@ class TestPlanCreate:
     @pytest.mark.parametrize(
         ("mutate", "expected"),
         [
-            (lambda d: d["teams"][1].update(eligible_headcount="lots"), "teams[1].eligible_headcount: Input should be a valid integer"),
+            (
+                lambda d: d["teams"][1].update(eligible_headcount="lots"),
+                "teams[1].eligible_headcount: Input should be a valid integer",
+            ),
             (lambda d: d["plan"].pop("starts_on"), "plan.starts_on: this field is required"),
             (lambda d: d["teams"][2].update(parent="NOPE"), "teams[2].parent: no team with code 'NOPE'"),
-            (lambda d: d["working_party"].append({"email": "ghost@x.example", "as": "citizen"}),
-             "working_party[4].email: ghost@x.example is not in people"),
+            (
+                lambda d: d["working_party"].append({"email": "ghost@x.example", "as": "citizen"}),
+                "working_party[4].email: ghost@x.example is not in people",
+            ),
             (lambda d: d["plan"].update(colour="blue"), "plan.colour: unknown field"),
-            (lambda d: d["plan"]["survey"]["questions"][0].update(positive=["Maybe"]),
-             "plan.survey.questions[0]: positive answers ['Maybe'] are not among the question's answers"),
+            (
+                lambda d: d["plan"]["survey"]["questions"][0].update(positive=["Maybe"]),
+                "plan.survey.questions[0]: positive answers ['Maybe'] are not among the question's answers",
+            ),
             (lambda d: d["plan"].update(quorum={"kind": "n_of_m", "n": 5}), "plan.quorum.n: needs 5 approvals"),
             (lambda d: d["teams"][0].update(parent="T1"), "loops back"),
             (lambda d: d["vision"][0].update(author="pat@citizens.example"), "vision[0].author"),
@@ -109,11 +116,13 @@ class TestPlanCommands:
         assert blocked.exit_code == 6 and "agree the vision" in blocked.output
         no_reason = runner.invoke(app, ["plan", "override", "1", "--reason", " ", "--as", "cora@small.example"])
         assert no_reason.exit_code == 2 and "written reason" in no_reason.output
-        not_coordinator = runner.invoke(app, ["plan", "override", "1", "--reason", "We agreed it at the meeting.",
-                                              "--as", "ann@small.example"])
+        not_coordinator = runner.invoke(
+            app, ["plan", "override", "1", "--reason", "We agreed it at the meeting.", "--as", "ann@small.example"]
+        )
         assert not_coordinator.exit_code == 5
-        ok = runner.invoke(app, ["plan", "override", "1", "--reason", "We agreed it at the meeting.",
-                                 "--as", "cora@small.example"])
+        ok = runner.invoke(
+            app, ["plan", "override", "1", "--reason", "We agreed it at the meeting.", "--as", "cora@small.example"]
+        )
         assert ok.exit_code == 0, ok.output
         moved = runner.invoke(app, ["plan", "move", "1", "evidence_survey", "--as", "cora@small.example"])
         assert moved.exit_code == 0 and "moved from vision to evidence_survey" in moved.output

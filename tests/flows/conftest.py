@@ -1,13 +1,13 @@
-"""A real Prefect API for the flow tests: one ``prefect_test_harness`` per session, and per test the
+"""A real Prefect API for the flow tests: one Prefect server per session, and per test the
 deployments of prefect.yaml served by ``python -m flows.serve`` against that test's database."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from prefect import get_client
@@ -15,21 +15,28 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 from prefect.client.schemas.objects import FlowRun
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-from prefect.testing.utilities import prefect_test_harness
 
-from flows.server import ChildProcess, flow_server, wait_for_deployment
+from flows.server import ChildProcess, PrefectServer, flow_server, free_port, wait_for_deployment
+from plans import orchestration
 from plans.config import settings
+from plans.db import session_scope
+from plans.repositories.plans import PlanRepository
 from tests.conftest import Database
 
 
 @pytest.fixture(scope="session")
-def prefect_api() -> Iterator[str]:
-    """The URL of a Prefect server that lives for the whole test session."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    with prefect_test_harness(server_startup_timeout=120), \
-            temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        yield str(PREFECT_API_URL.value())
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real ``prefect server start`` for the whole session, as ``coproduce up`` runs it. (The
+    test harness's ephemeral server runs no scheduler, and the schedule test needs one.)"""
+    home = tmp_path_factory.mktemp("prefect-home")
+    server = PrefectServer(home, free_port(4290), home / "server.log", ui=False)
+    server.start()
+    try:
+        server.wait_healthy(timeout=150)
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield server.api_url
+    finally:
+        server.stop()
 
 
 @pytest.fixture
@@ -45,13 +52,29 @@ def served(prefect_api: str, db: Database, tmp_path: Path, monkeypatch: pytest.M
         process.stop()
 
 
+def plan_uid(plan_id: int) -> str:
+    with session_scope() as s:
+        plan = PlanRepository(s).get(plan_id)
+        assert plan is not None
+        return plan.uid
+
+
+def start_run(plan_id: int, key: str) -> UUID:
+    """Start a lifecycle deployment run for the plan, as a wake-up would."""
+    run_id = orchestration.start_lifecycle_run(plan_id, plan_uid(plan_id), key)
+    assert run_id is not None
+    return run_id
+
+
 def lifecycle_runs(plan_id: int) -> list[FlowRun]:
     """The plan's lifecycle runs, oldest first."""
     with get_client(sync_client=True) as client:
-        return list(client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"plan:{plan_id}"])),
-            sort=FlowRunSort.EXPECTED_START_TIME_ASC,
-        ))
+        return list(
+            client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"plan-uid:{plan_uid(plan_id)}"])),
+                sort=FlowRunSort.EXPECTED_START_TIME_ASC,
+            )
+        )
 
 
 def wait_for(what: str, check: Callable[[], Any], timeout: float = 90, process: ChildProcess | None = None) -> Any:

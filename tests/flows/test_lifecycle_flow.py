@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
-
 import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
@@ -20,7 +19,6 @@ from sqlalchemy import select
 
 from flows.reconcile import reconcile
 from flows.server import ChildProcess
-from plans import orchestration
 from plans.db import session_scope
 from plans.domain.facts import Decision
 from plans.domain.lifecycle import replay
@@ -30,7 +28,7 @@ from plans.repositories.evaluation import EvaluationRepository
 from plans.repositories.surveys import SurveyRepository
 from plans.services import recommendations
 from tests.conftest import SMALL_PLAN, Database
-from tests.flows.conftest import all_final, lifecycle_runs, wait_for
+from tests.flows.conftest import all_final, lifecycle_runs, start_run, wait_for
 from tests.support import create, events, push, stage_of, walk_to
 
 pytestmark = pytest.mark.prefect
@@ -38,13 +36,21 @@ pytestmark = pytest.mark.prefect
 
 def _decide(plan_id: int, actor: object, decision: Decision = Decision.APPROVE) -> None:
     with session_scope() as s:
-        recommendations.decide(s, plan_id=plan_id, actor=actor, version=1, decision=decision,  # type: ignore[arg-type]
-                               comment="", now=utcnow())
+        recommendations.decide(
+            s,
+            plan_id=plan_id,
+            actor=actor,
+            version=1,
+            decision=decision,  # type: ignore[arg-type]
+            comment="",
+            now=utcnow(),
+        )
 
 
 class TestWaitingForSignOff:
-    def test_stops_at_sign_off_and_the_decision_wakes_it(self, served: ChildProcess, db: Database,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_stops_at_sign_off_and_the_decision_wakes_it(
+        self, served: ChildProcess, db: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         from plans.config import settings
 
         monkeypatch.setattr(settings, "wake_flows", False)
@@ -54,15 +60,17 @@ class TestWaitingForSignOff:
         people.draft_recommendations()
         monkeypatch.setattr(settings, "wake_flows", True)
 
-        assert orchestration.start_lifecycle_run(plan_id, "test-start") is not None
+        start_run(plan_id, "test-start")
         runs = wait_for("the first run to finish", lambda: all_final(plan_id, 1), process=served)
         assert runs[0].state.type is StateType.COMPLETED
         assert stage_of(plan_id) is Stage.SIGN_OFF  # moved from recommendations, then stopped at the gate
         with get_client(sync_client=True) as client:
             artifacts = client.read_artifacts(
-                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"plan-{plan_id}-status"])))
-        assert len(artifacts) == 1 and artifacts[0].flow_run_id == runs[0].id
-        assert "Sign-off" in artifacts[0].data and "waiting for Abe Approver, Ann Approver" in artifacts[0].data
+                artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"plan-{plan_id}-status"]))
+            )
+        mine = [a for a in artifacts if a.flow_run_id == runs[0].id]
+        assert len(mine) == 1, "one status artifact per run"
+        assert "Sign-off" in mine[0].data and "waiting for Abe Approver, Ann Approver" in mine[0].data
 
         _decide(plan_id, people.approvers[0])  # one of two: the gate stays shut, nothing is woken
         time.sleep(1.5)
@@ -83,7 +91,7 @@ def plan_row_locked(db: Database, plan_id: int) -> Iterator[None]:
         conn = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
         conn.execute("BEGIN IMMEDIATE")
     else:
-        conn = psycopg.connect(db.url.replace("postgresql+psycopg", "postgresql").replace("%3D", "="))
+        conn = psycopg.connect(db.url.replace("postgresql+psycopg", "postgresql"))
         conn.execute("SELECT id FROM plans WHERE id = %s FOR UPDATE", (plan_id,))
     try:
         yield
@@ -107,15 +115,14 @@ class TestCancelledRun:
         people.agree_vision()
         monkeypatch.setattr(settings, "wake_flows", True)
         with plan_row_locked(db, plan_id), get_client(sync_client=True) as client:
-            run_id = orchestration.start_lifecycle_run(plan_id, "to-cancel")
-            assert run_id is not None
+            run_id = start_run(plan_id, "to-cancel")
             wait_for("a task to be stuck inside the stage", lambda: _running_tasks(client, run_id), process=served)
             client.set_flow_run_state(run_id, State(type=StateType.CANCELLING))
             wait_for("the run to be cancelled", lambda: client.read_flow_run(run_id).state.is_final(), process=served)
             assert client.read_flow_run(run_id).state_type is StateType.CANCELLED
         assert stage_of(plan_id) is Stage.VISION and "stage_changed" not in [e.kind for e in events(plan_id)]
 
-        orchestration.start_lifecycle_run(plan_id, "again")
+        start_run(plan_id, "again")
         wait_for("the repeated run", lambda: all_final(plan_id, 2), process=served)
         _assert_same_outcome(plan_id, control)
 
@@ -131,14 +138,19 @@ class TestCancelledRun:
         plan_id, people = _second_plan()
         people.agree_vision()
         monkeypatch.setattr(settings, "wake_flows", True)
-        run_id = orchestration.start_lifecycle_run(plan_id, "to-cancel")
-        assert run_id is not None
+        run_id = start_run(plan_id, "to-cancel")
         with get_client(sync_client=True) as client:
-            wait_for("the run to start", lambda: client.read_flow_run(run_id).state_type is StateType.RUNNING
-                     or client.read_flow_run(run_id).state.is_final(), process=served)
+            wait_for(
+                "the run to start",
+                lambda: (
+                    client.read_flow_run(run_id).state_type is StateType.RUNNING
+                    or client.read_flow_run(run_id).state.is_final()
+                ),
+                process=served,
+            )
             client.set_flow_run_state(run_id, State(type=StateType.CANCELLING))
             wait_for("the run to stop", lambda: client.read_flow_run(run_id).state.is_final(), process=served)
-        orchestration.start_lifecycle_run(plan_id, "again")
+        start_run(plan_id, "again")
         wait_for("the repeated run", lambda: all_final(plan_id, 2), process=served)
         _assert_same_outcome(plan_id, control)
 
@@ -163,8 +175,9 @@ def _assert_same_outcome(plan_id: int, control: int) -> None:
 
 
 class TestReconcile:
-    def test_starts_a_run_for_a_plan_nobody_woke(self, served: ChildProcess, db: Database,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_starts_a_run_for_a_plan_nobody_woke(
+        self, served: ChildProcess, db: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         from plans.config import settings
 
         monkeypatch.setattr(settings, "wake_flows", False)
@@ -182,10 +195,10 @@ class TestReconcile:
 def _second_plan():  # type: ignore[no-untyped-def]
     import yaml
 
+    from flows.demo_people import People
     from plans.files import parse_plan
     from plans.services.actors import SYSTEM
     from plans.services.plan_setup import create_plan
-    from flows.demo_people import People
 
     data = yaml.safe_load(SMALL_PLAN.read_text())
     data["plan"]["slug"] = "small-plan-two"

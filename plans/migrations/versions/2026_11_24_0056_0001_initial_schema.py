@@ -70,6 +70,7 @@ def upgrade() -> None:
 
     op.create_table(
         "plans",
+        sa.Column("uid", sa.String(length=32), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
         sa.Column("slug", sa.String(length=80), nullable=False),
@@ -120,6 +121,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plans")),
         sa.UniqueConstraint("slug", name=op.f("uq_plans_slug")),
+        sa.UniqueConstraint("uid", name=op.f("uq_plans_uid")),
     )
     with op.batch_alter_table("plans", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_plans_organisation_id"), ["organisation_id"], unique=False)

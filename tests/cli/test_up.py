@@ -1,0 +1,72 @@
+"""``coproduce up`` as a user runs it: everything starts, the pages answer, the example plan is moved
+by a served flow run, and Ctrl-C (SIGINT) stops every child process."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+pytestmark = pytest.mark.prefect
+
+
+def test_up_serves_and_stops_cleanly(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "COPRODUCE_DATA_DIR": str(tmp_path),
+        "COPRODUCE_PREFECT_PORT": "4311",
+        "COPRODUCE_WEB_PORT": "8311",
+        "PREFECT_API_URL": "",
+    }
+    env.pop("COPRODUCE_DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "up", "--with-example"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    try:
+        deadline = time.monotonic() + 150
+        assert proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "Press Ctrl-C" in line or proc.poll() is not None:
+                break
+        output = "".join(lines)
+        web = re.search(r"web app\s+(http://\S+)", output)
+        assert web, output
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert len(children) >= 3
+        page = httpx.get(web.group(1) + "/", timeout=10)
+        assert page.status_code == 200 and "Citizen voice workforce development plan" in page.text
+        assert httpx.get("http://127.0.0.1:4311/api/health", timeout=10).status_code == 200
+        plans = httpx.get(web.group(1) + "/api/v1/plans", timeout=10).json()
+        assert plans[0]["stage"] == "vision"
+        # the first lifecycle run, started when the plan was created, publishes where it waits
+        runs = httpx.post(
+            "http://127.0.0.1:4311/api/flow_runs/filter", json={"flow_runs": {"tags": {"all_": ["plan:1"]}}}, timeout=10
+        ).json()
+        assert runs and runs[0]["name"] == "plan-1"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            rest, _ = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+    assert proc.returncode == 0, "".join(lines) + rest
+    assert "stopped." in rest
+    time.sleep(0.5)
+    assert all(not c.is_running() or c.status() == psutil.STATUS_ZOMBIE for c in children), "children left running"

@@ -1,0 +1,72 @@
+"""prefect.yaml against a real server: ``prefect deploy --all`` creates a deployment for every flow,
+and the scheduled one gets runs. The second check guards a silent failure: with an incompatible
+SQLAlchemy the Prefect scheduler fails every loop and schedules create no runs, visible only in the
+server's log."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from prefect import get_client
+from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId, FlowRunFilter
+from prefect.client.schemas.objects import StateType
+
+from flows.deployments import declared, runner_deployments
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.prefect
+
+
+def _prefect(args: list[str], api: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "prefect", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+class TestPrefectYaml:
+    def test_every_flow_module_has_a_deployment(self) -> None:
+        names = {d["name"] for d in declared()}
+        assert names == {"plan-lifecycle", "reconcile"}
+        served = {d.name: d for d in runner_deployments()}
+        assert set(served) == names
+        assert served["reconcile"].schedules and not served["plan-lifecycle"].schedules
+
+    def test_deploy_all_and_the_schedule_creates_runs(self, prefect_api: str) -> None:
+        pool = _prefect(["work-pool", "create", "coproduce", "--type", "process", "--overwrite"], prefect_api)
+        assert pool.returncode == 0, pool.stdout + pool.stderr
+        before = (ROOT / "prefect.yaml").read_text()
+        deployed = _prefect(["--no-prompt", "deploy", "--all"], prefect_api)
+        assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+        assert (ROOT / "prefect.yaml").read_text() == before, "prefect deploy rewrote prefect.yaml"
+
+        expected = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+        with get_client(sync_client=True) as client:
+            for entry in expected:
+                flow_name = entry["entrypoint"].split(":")[1].replace("_", "-")
+                deployment = client.read_deployment_by_name(f"{flow_name}/{entry['name']}")
+                assert deployment.work_pool_name == "coproduce"
+            reconcile = client.read_deployment_by_name("reconcile/reconcile")
+            assert [s.schedule.interval.total_seconds() for s in reconcile.schedules] == [300]  # type: ignore[union-attr]
+            deadline = time.monotonic() + 90
+            runs = []
+            while time.monotonic() < deadline and not runs:
+                runs = client.read_flow_runs(
+                    deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[reconcile.id])),
+                    flow_run_filter=FlowRunFilter(),
+                )
+                time.sleep(1)
+        assert runs, "the reconcile schedule created no runs: is the Prefect scheduler failing?"
+        assert all(r.state_type is StateType.SCHEDULED for r in runs)
