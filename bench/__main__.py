@@ -25,32 +25,79 @@ def _rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     demo = res.get("demo_time")
     if demo:
         w = demo["warm_wall_s"]
-        rows.append((f"demo wall, warm (median of {w['n']})", f"{w['median']:.1f} s (spread {w['spread']:.0%})",
-                     f"min {w['min']:.1f} / max {w['max']:.1f} s", "-",
-                     f"< {demo_time.GOAL_SECONDS:.0f} s: {'met' if demo['goal_met'] else 'NOT MET'}"))
+        rows.append(
+            (
+                f"demo wall, warm (median of {w['n']})",
+                f"{w['median']:.1f} s (spread {w['spread']:.0%})",
+                f"min {w['min']:.1f} / max {w['max']:.1f} s",
+                "-",
+                f"< {demo_time.GOAL_SECONDS:.0f} s: {'met' if demo['goal_met'] else 'NOT MET'}",
+            )
+        )
         if "cold" in demo:
             c = demo["cold"]["wall_s"]
-            rows.append(("demo wall, cold (fresh Prefect home)", f"{c:.1f} s", f"warm median {w['median']:.1f} s",
-                         f"{c / w['median']:.2f}x", "-"))
+            rows.append(
+                (
+                    "demo wall, cold (fresh Prefect home)",
+                    f"{c:.1f} s",
+                    f"warm median {w['median']:.1f} s",
+                    f"{c / w['median']:.2f}x",
+                    "-",
+                )
+            )
         fr = demo["flow_runs"]
         closed = all(r["final_stage"] == "closed" for r in demo["warm"] + ([demo["cold"]] if "cold" in demo else []))
-        rows.append(("demo lifecycle flow runs per demo",
-                     f"{fr['median']:.0f} (min {fr['min']:.0f}, max {fr['max']:.0f})",
-                     "-", "-", "final_stage closed: " + ("yes, every run" if closed else "NO")))
+        rows.append(
+            (
+                "demo lifecycle flow runs per demo",
+                f"{fr['median']:.0f} (min {fr['min']:.0f}, max {fr['max']:.0f})",
+                "-",
+                "-",
+                "final_stage closed: " + ("yes, every run" if closed else "NO"),
+            )
+        )
     tc = res.get("transition_cost")
     if tc:
         d, p, r, o = tc["direct_ms"], tc["prefect_ms"], tc["ratio"], tc["overhead_ms"]
         n = tc["rounds"]
-        rows.append((f"transition, direct services (median of {n})", f"{d['median']:.1f} ms",
-                     f"rounds {d['min']:.1f}-{d['max']:.1f} ms", "1.00x", "-"))
-        rows.append((f"transition, Prefect flow run (median of {n})", f"{p['median']:.1f} ms",
-                     f"direct {d['median']:.1f} ms", f"{r['median']:.1f}x (spread {r['spread']:.0%})", "-"))
-        rows.append(("Prefect overhead per transition", f"{o['median']:.0f} ms",
-                     f"rounds {o['min']:.0f}-{o['max']:.0f} ms", "-", "-"))
+        rows.append(
+            (
+                f"transition, direct services (median of {n})",
+                f"{d['median']:.1f} ms",
+                f"rounds {d['min']:.1f}-{d['max']:.1f} ms",
+                "1.00x",
+                "-",
+            )
+        )
+        rows.append(
+            (
+                f"transition, Prefect flow run (median of {n})",
+                f"{p['median']:.1f} ms",
+                f"direct {d['median']:.1f} ms",
+                f"{r['median']:.1f}x (spread {r['spread']:.0%})",
+                "-",
+            )
+        )
+        rows.append(
+            (
+                "Prefect overhead per transition",
+                f"{o['median']:.0f} ms",
+                f"rounds {o['min']:.0f}-{o['max']:.0f} ms",
+                "-",
+                "-",
+            )
+        )
         hb = tc["prefect_default_heartbeat_ms"]
         if hb["n"]:
-            rows.append(("transition, Prefect, default heartbeat", f"{hb['median']:.0f} ms",
-                         f"heartbeat off {p['median']:.0f} ms", f"{hb['median'] / p['median']:.1f}x", "-"))
+            rows.append(
+                (
+                    "transition, Prefect, default heartbeat",
+                    f"{hb['median']:.0f} ms",
+                    f"heartbeat off {p['median']:.0f} ms",
+                    f"{hb['median'] / p['median']:.1f}x",
+                    "-",
+                )
+            )
         rows.append(("Prefect server start (SQLite, fresh home)", f"{tc['server_healthy_s']:.1f} s", "-", "-", "-"))
     return rows
 

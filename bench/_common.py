@@ -21,15 +21,24 @@ def summary(values: list[float]) -> dict[str, Any]:
     if not values:
         return {"n": 0, "median": None, "min": None, "max": None, "spread": None}
     med = statistics.median(values)
-    return {"n": len(values), "median": med, "min": min(values), "max": max(values),
-            "spread": (max(values) - min(values)) / med if med else None}
+    return {
+        "n": len(values),
+        "median": med,
+        "min": min(values),
+        "max": max(values),
+        "spread": (max(values) - min(values)) / med if med else None,
+    }
 
 
 def machine() -> dict[str, Any]:
     """What the figures were measured on."""
     load = os.getloadavg()
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "loadavg_at_start": [round(x, 2) for x in load]}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "loadavg_at_start": [round(x, 2) for x in load],
+    }
 
 
 def processes_with_env(marker: str) -> list[tuple[int, str]]:

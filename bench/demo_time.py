@@ -65,12 +65,19 @@ def _template_home(marker: str) -> Path:
 
 def _phases(lines: list[tuple[float, str]], wall: float) -> dict[str, float | None]:
     """Seconds from spawn to the demo's milestones (its stdout lines), and from its last line to exit."""
+
     def at(text: str) -> float | None:
         return next((round(t, 1) for t, line in lines if text in line), None)
+
     done = at("The plan reached")
-    return {"first_output": at("Starting a Prefect server"), "server_healthy": at("healthy after"),
-            "deployments_served": at("deployments served after"), "plan_created": at("Created plan"),
-            "summary_printed": done, "exit_after_summary": round(wall - done, 1) if done is not None else None}
+    return {
+        "first_output": at("Starting a Prefect server"),
+        "server_healthy": at("healthy after"),
+        "deployments_served": at("deployments served after"),
+        "plan_created": at("Created plan"),
+        "summary_printed": done,
+        "exit_after_summary": round(wall - done, 1) if done is not None else None,
+    }
 
 
 def run_once(label: str, data_dir: Path | None, marker: str) -> dict[str, Any]:
@@ -85,13 +92,21 @@ def run_once(label: str, data_dir: Path | None, marker: str) -> dict[str, Any]:
     lines: list[tuple[float, str]] = []
     try:
         started = time.monotonic()
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
         def read() -> None:
             assert proc.stdout is not None
             for raw in proc.stdout:
                 lines.append((time.monotonic() - started, raw.decode(errors="replace").rstrip()))
+
         reader = threading.Thread(target=read, daemon=True)
         reader.start()
         try:
@@ -126,10 +141,17 @@ def run_once(label: str, data_dir: Path | None, marker: str) -> dict[str, Any]:
             # the demo's clock stops before it stops its servers; the summary line comes after that
             phases["plan_closed"] = round(phases["first_output"] + data["wall_seconds"], 1)
             phases["stopping_servers"] = round(phases["summary_printed"] - phases["plan_closed"], 1)
-        return {"label": label, "wall_s": round(wall, 2), "demo_wall_s": data.get("wall_seconds"),
-                "phases_s": phases, "flow_runs": len(runs), "flow_run_states": states,
-                "final_stage": data["final_stage"], "stages_entered": len(data.get("stages", [])),
-                "leftover_processes": leftovers}
+        return {
+            "label": label,
+            "wall_s": round(wall, 2),
+            "demo_wall_s": data.get("wall_seconds"),
+            "phases_s": phases,
+            "flow_runs": len(runs),
+            "flow_run_states": states,
+            "final_stage": data["final_stage"],
+            "stages_entered": len(data.get("stages", [])),
+            "leftover_processes": leftovers,
+        }
     finally:
         shutil.rmtree(out, ignore_errors=True)
 
@@ -138,8 +160,11 @@ def measure(runs: int = 3, cold: bool = True, home: str = "template", echo: Any 
     """A cold run (fresh Prefect home) if asked, then ``runs`` warm runs; returns the results."""
     marker = f"bench-{uuid.uuid4().hex}"
     made: list[Path] = []
-    results: dict[str, Any] = {"goal": f"warm median under {GOAL_SECONDS:.0f} s", "machine": machine(),
-                               "home": HOMES[home]}
+    results: dict[str, Any] = {
+        "goal": f"warm median under {GOAL_SECONDS:.0f} s",
+        "machine": machine(),
+        "home": HOMES[home],
+    }
     try:
         shared = None
         if home != "user":
@@ -177,11 +202,13 @@ def measure(runs: int = 3, cold: bool = True, home: str = "template", echo: Any 
 def _line(r: dict[str, Any]) -> str:
     extra = f"; LEFT RUNNING (stopped now): {r['leftover_processes']}" if r["leftover_processes"] else ""
     ph = r["phases_s"]
-    return (f"  {r['label']:>7}: {r['wall_s']:5.1f} s wall = first output at {ph['first_output']} s, Prefect healthy "
-            f"at {ph['server_healthy']}, deployments served at {ph['deployments_served']}, plan closed at "
-            f"{ph.get('plan_closed')}, stopping servers {ph.get('stopping_servers')} s, exit "
-            f"{ph['exit_after_summary']} s later; {r['flow_runs']} flow runs "
-            f"{r['flow_run_states']}, final_stage={r['final_stage']}{extra}")
+    return (
+        f"  {r['label']:>7}: {r['wall_s']:5.1f} s wall = first output at {ph['first_output']} s, Prefect healthy "
+        f"at {ph['server_healthy']}, deployments served at {ph['deployments_served']}, plan closed at "
+        f"{ph.get('plan_closed')}, stopping servers {ph.get('stopping_servers')} s, exit "
+        f"{ph['exit_after_summary']} s later; {r['flow_runs']} flow runs "
+        f"{r['flow_run_states']}, final_stage={r['final_stage']}{extra}"
+    )
 
 
 def report(res: dict[str, Any]) -> str:
@@ -190,8 +217,10 @@ def report(res: dict[str, Any]) -> str:
     if "cold" in res:
         lines.append(_line(res["cold"]))
     lines += [_line(r) for r in res["warm"]]
-    lines.append(f"  warm median {s['median']:.1f} s (min {s['min']:.1f}, max {s['max']:.1f}, "
-                 f"spread {s['spread']:.0%}) -> goal {'MET' if res['goal_met'] else 'NOT MET'}")
+    lines.append(
+        f"  warm median {s['median']:.1f} s (min {s['min']:.1f}, max {s['max']:.1f}, "
+        f"spread {s['spread']:.0%}) -> goal {'MET' if res['goal_met'] else 'NOT MET'}"
+    )
     return "\n".join(lines)
 
 
@@ -199,8 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.demo_time", description=__doc__.split("\n")[0])
     p.add_argument("--runs", type=int, default=3, help="warm runs (default 3)")
     p.add_argument("--no-cold", action="store_true", help="skip the cold run")
-    p.add_argument("--home", choices=sorted(HOMES), default="template",
-                   help="Prefect home of the warm runs: " + "; ".join(f"{k}: {v}" for k, v in HOMES.items()))
+    p.add_argument(
+        "--home",
+        choices=sorted(HOMES),
+        default="template",
+        help="Prefect home of the warm runs: " + "; ".join(f"{k}: {v}" for k, v in HOMES.items()),
+    )
     p.add_argument("--json", type=Path, help="also write the results here")
     a = p.parse_args(argv)
     res = measure(a.runs, cold=not a.no_cold, home=a.home)

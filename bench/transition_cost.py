@@ -7,9 +7,10 @@ two statements, then every member agrees), so one push makes exactly one transit
 evidence_survey, and opens the baseline survey (the next gate then blocks).
 
 Timed, per plan, alternating between the two ways:
-  direct:  the plan_lifecycle flow body with the Prefect machinery taken away: stage_work.run and
-           lifecycle.step in a loop until the plan does not move, then status.plan_status, each call
-           in its own session_scope() (exactly the calls and transactions of the flow's tasks);
+  direct:  the plan_lifecycle flow body with the Prefect machinery taken away: the tasks' own
+           functions (do_stage_work.fn = stage_work.run, advance.fn = lifecycle.step, each in its
+           own session_scope()) in the flow's loop, then status.plan_status (publish_status without
+           its artifact): exactly the flow's calls and transactions;
   prefect: the plan_lifecycle flow function itself, a real flow run against a real Prefect server
            (flows.server.PrefectServer on SQLite, in a temporary PREFECT_HOME), with
            PREFECT_FLOWS_HEARTBEAT_FREQUENCY=None as in PREFECT-NOTES.md; 5 task runs and an artifact.
@@ -77,19 +78,18 @@ def _create_ready_plans(prefix: str, n: int) -> list[int]:
 
 
 def push_direct(plan_id: int) -> int:
-    """The flow's body without Prefect; returns the number of transitions made."""
-    from flows.lifecycle import MAX_MOVES
+    """The flow's body without Prefect: its tasks' own functions (``.fn``, each opens its session), and
+    the status query of publish_status without the artifact; returns the number of transitions made."""
+    from flows.lifecycle import MAX_MOVES, advance, do_stage_work
     from plans.db import session_scope
     from plans.models import utcnow
-    from plans.services import lifecycle, stage_work, status
+    from plans.services import status
 
     moves = 0
     done: list[str] = []
     for _ in range(MAX_MOVES):
-        with session_scope() as s:
-            done += stage_work.run(s, plan_id=plan_id, now=utcnow())
-        with session_scope() as s:
-            result = lifecycle.step(s, plan_id=plan_id, now=utcnow()).as_dict()
+        done += do_stage_work.fn(plan_id)
+        result = advance.fn(plan_id)
         if not result["moved"]:
             break
         moves += 1
@@ -144,13 +144,22 @@ def measure_round(r: int, n: int, hb_plans: int, settle: float, echo: Any) -> di
         times["prefect_default_heartbeat"].append(secs * 1000 / moves)
     d, p = summary(times["direct"]), summary(times["prefect"])
     hb = summary(times["prefect_default_heartbeat"])
-    out = {"round": r + 1, "loadavg_1min": round(os.getloadavg()[0], 2),
-           "direct_ms": d, "prefect_ms": p, "prefect_default_heartbeat_ms": hb,
-           "ratio": p["median"] / d["median"], "overhead_ms": p["median"] - d["median"],
-           "samples_ms": {k: [round(v, 1) for v in vs] for k, vs in times.items()}}
-    echo(f"  round {r + 1}: direct {d['median']:.1f} ms, prefect {p['median']:.1f} ms per transition "
-         f"-> ratio {out['ratio']:.1f}x, overhead {out['overhead_ms']:.0f} ms"
-         + (f"; default heartbeat {hb['median']:.0f} ms" if hb["n"] else "") + f" (load {out['loadavg_1min']})")
+    out = {
+        "round": r + 1,
+        "loadavg_1min": round(os.getloadavg()[0], 2),
+        "direct_ms": d,
+        "prefect_ms": p,
+        "prefect_default_heartbeat_ms": hb,
+        "ratio": p["median"] / d["median"],
+        "overhead_ms": p["median"] - d["median"],
+        "samples_ms": {k: [round(v, 1) for v in vs] for k, vs in times.items()},
+    }
+    echo(
+        f"  round {r + 1}: direct {d['median']:.1f} ms, prefect {p['median']:.1f} ms per transition "
+        f"-> ratio {out['ratio']:.1f}x, overhead {out['overhead_ms']:.0f} ms"
+        + (f"; default heartbeat {hb['median']:.0f} ms" if hb["n"] else "")
+        + f" (load {out['loadavg_1min']})"
+    )
     return out
 
 
@@ -163,8 +172,9 @@ def warm_up(n: int) -> None:
             (push_prefect if i % 2 == 0 else push_direct)(plan_id)
 
 
-def measure(plans: int = 20, rounds: int = 3, hb_plans: int = 3, settle: float = 0.5, warmup: int = 4,
-            echo: Any = print) -> dict[str, Any]:
+def measure(
+    plans: int = 20, rounds: int = 3, hb_plans: int = 3, settle: float = 0.5, warmup: int = 4, echo: Any = print
+) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-transition-"))
     _quiet_prefect_env(tmp / "client-home")
     from flows.server import PrefectServer, free_port
@@ -175,15 +185,23 @@ def measure(plans: int = 20, rounds: int = 3, hb_plans: int = 3, settle: float =
     settings.database_url, settings.wake_flows = db_url, False
     upgrade(db_url)
     server = PrefectServer(tmp / "prefect-home", free_port(4200), tmp / "prefect-server.log", ui=False)
-    res: dict[str, Any] = {"machine": machine(), "plans_per_round": plans, "rounds": rounds, "settle_s": settle,
-                           "transitions_per_push": 1, "task_runs_per_flow_run": 5}
+    res: dict[str, Any] = {
+        "machine": machine(),
+        "plans_per_round": plans,
+        "rounds": rounds,
+        "settle_s": settle,
+        "transitions_per_push": 1,
+        "task_runs_per_flow_run": 5,
+    }
     try:
         t0 = time.monotonic()
         server.start()
         server.wait_healthy()
         res["server_healthy_s"] = round(time.monotonic() - t0, 1)
-        echo(f"transition_cost: Prefect server healthy after {res['server_healthy_s']} s; "
-             f"{rounds} rounds of {plans} plans (+{hb_plans} with the default heartbeat)")
+        echo(
+            f"transition_cost: Prefect server healthy after {res['server_healthy_s']} s; "
+            f"{rounds} rounds of {plans} plans (+{hb_plans} with the default heartbeat)"
+        )
         import prefect
         from prefect.settings import PREFECT_API_URL, temporary_settings
 
