@@ -88,6 +88,7 @@ def run_stack(*, with_example: bool = False) -> None:
         )
         web.start()
         children.append(web)
+        web.wait_http(f"http://{settings.web_host}:{web_port}/healthz")
         if with_example:
             _load_example(server.api_url)
         print(

@@ -72,6 +72,20 @@ class ChildProcess:
             except subprocess.TimeoutExpired:
                 continue
 
+    def wait_http(self, url: str, timeout: float = 60) -> None:
+        """Block until ``url`` answers 200, failing early (with the log's tail) if the process dies."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.running():
+                raise RuntimeError(f"the {self.name} exited at start-up:\n{self.tail()}")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+        raise RuntimeError(f"the {self.name} did not answer at {url} within {timeout:.0f} s:\n{self.tail()}")
+
     def tail(self, lines: int = 20) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -99,17 +113,7 @@ class PrefectServer(ChildProcess):
         return f"http://127.0.0.1:{self.port}"
 
     def wait_healthy(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.running():
-                raise RuntimeError(f"the Prefect server exited at start-up:\n{self.tail()}")
-            try:
-                if httpx.get(f"{self.api_url}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.25)
-        raise RuntimeError(f"the Prefect server was not healthy after {timeout:.0f} s:\n{self.tail()}")
+        self.wait_http(f"{self.api_url}/health", timeout)
 
 
 def flow_server(

@@ -46,19 +46,26 @@ def test_up_serves_and_stops_cleanly(tmp_path: Path) -> None:
                 break
         output = "".join(lines)
         web = re.search(r"web app\s+(http://\S+)", output)
-        assert web, output
+        prefect = re.search(r"Prefect UI\s+(http://\S+)", output)
+        assert web and prefect, output
         children = psutil.Process(proc.pid).children(recursive=True)
         assert len(children) >= 3
         page = httpx.get(web.group(1) + "/", timeout=10)
         assert page.status_code == 200 and "Citizen voice workforce development plan" in page.text
-        assert httpx.get("http://127.0.0.1:4311/api/health", timeout=10).status_code == 200
+        assert httpx.get(prefect.group(1) + "/api/health", timeout=10).status_code == 200
         plans = httpx.get(web.group(1) + "/api/v1/plans", timeout=10).json()
         assert plans[0]["stage"] == "vision"
-        # the first lifecycle run, started when the plan was created, publishes where it waits
-        runs = httpx.post(
-            "http://127.0.0.1:4311/api/flow_runs/filter", json={"flow_runs": {"tags": {"all_": ["plan:1"]}}}, timeout=10
-        ).json()
-        assert runs and runs[0]["name"] == "plan-1"
+        # the first lifecycle run, started when the plan was created, is executed by the served flows
+        deadline, state = time.monotonic() + 90, None
+        while time.monotonic() < deadline and state != "COMPLETED":
+            runs = httpx.post(
+                prefect.group(1) + "/api/flow_runs/filter",
+                json={"flow_runs": {"tags": {"all_": ["plan:1"]}}},
+                timeout=10,
+            ).json()
+            state = runs[0]["state_type"] if runs else None
+            time.sleep(0.5)
+        assert state == "COMPLETED" and runs[0]["name"] == "plan-1"
     finally:
         proc.send_signal(signal.SIGINT)
         try:
