@@ -18,9 +18,11 @@ from plans.services.actors import SYSTEM
 from plans.services.plan_setup import create_plan
 
 
-def create(path: Path) -> tuple[int, People]:
-    """Create the plan a file declares; returns its id and its simulated people."""
+def create(path: Path, slug: str | None = None) -> tuple[int, People]:
+    """Create the plan a file declares (under another slug if given); returns its id and its people."""
     spec = load_plan_file(path)
+    if slug is not None:
+        spec = spec.model_copy(update={"plan": spec.plan.model_copy(update={"slug": slug})})
     with session_scope() as s:
         plan = create_plan(s, spec=spec, actor=SYSTEM, now=utcnow())
         plan_id, coordinator = plan.id, plan.coordinator_id

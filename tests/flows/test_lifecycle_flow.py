@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from flows.reconcile import reconcile
 from flows.server import ChildProcess
+from plans.config import settings
 from plans.db import session_scope
 from plans.domain.facts import Decision
 from plans.domain.lifecycle import replay
@@ -51,8 +52,6 @@ class TestWaitingForSignOff:
     def test_stops_at_sign_off_and_the_decision_wakes_it(
         self, served: ChildProcess, db: Database, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from plans.config import settings
-
         monkeypatch.setattr(settings, "wake_flows", False)
         plan_id, people = create(SMALL_PLAN)
         walk_to(plan_id, people, Stage.RECOMMENDATIONS)
@@ -100,20 +99,25 @@ def plan_row_locked(db: Database, plan_id: int) -> Iterator[None]:
         conn.close()
 
 
+@pytest.fixture
+def twins(served: ChildProcess, monkeypatch: pytest.MonkeyPatch) -> tuple[int, int]:
+    """Two identical plans with their vision agreed: a control pushed to its next gate without
+    Prefect, and one left for a lifecycle deployment run. Wake-ups are off while they are made."""
+    monkeypatch.setattr(settings, "wake_flows", False)
+    control, people = create(SMALL_PLAN)
+    people.agree_vision()
+    push(control)
+    plan_id, people = create(SMALL_PLAN, slug="small-plan-two")
+    people.agree_vision()
+    monkeypatch.setattr(settings, "wake_flows", True)
+    return control, plan_id
+
+
 class TestCancelledRun:
     def test_cancelled_mid_stage_then_repeated_ends_in_the_same_state(
-        self, served: ChildProcess, db: Database, monkeypatch: pytest.MonkeyPatch
+        self, served: ChildProcess, db: Database, twins: tuple[int, int]
     ) -> None:
-        from plans.config import settings
-
-        monkeypatch.setattr(settings, "wake_flows", False)
-        control, control_people = create(SMALL_PLAN)
-        control_people.agree_vision()
-        push(control)  # the uninterrupted reference, without Prefect
-
-        plan_id, people = _second_plan()
-        people.agree_vision()
-        monkeypatch.setattr(settings, "wake_flows", True)
+        control, plan_id = twins
         with plan_row_locked(db, plan_id), get_client(sync_client=True) as client:
             run_id = start_run(plan_id, "to-cancel")
             wait_for("a task to be stuck inside the stage", lambda: _running_tasks(client, run_id), process=served)
@@ -127,17 +131,9 @@ class TestCancelledRun:
         _assert_same_outcome(plan_id, control)
 
     def test_cancelled_at_any_moment_then_repeated_ends_in_the_same_state(
-        self, served: ChildProcess, db: Database, monkeypatch: pytest.MonkeyPatch
+        self, served: ChildProcess, twins: tuple[int, int]
     ) -> None:
-        from plans.config import settings
-
-        monkeypatch.setattr(settings, "wake_flows", False)
-        control, control_people = create(SMALL_PLAN)
-        control_people.agree_vision()
-        push(control)
-        plan_id, people = _second_plan()
-        people.agree_vision()
-        monkeypatch.setattr(settings, "wake_flows", True)
+        control, plan_id = twins
         run_id = start_run(plan_id, "to-cancel")
         with get_client(sync_client=True) as client:
             wait_for(
@@ -178,8 +174,6 @@ class TestReconcile:
     def test_starts_a_run_for_a_plan_nobody_woke(
         self, served: ChildProcess, db: Database, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from plans.config import settings
-
         monkeypatch.setattr(settings, "wake_flows", False)
         plan_id, people = create(SMALL_PLAN)
         people.agree_vision()  # the wake-up is "lost": wake_flows was off
@@ -190,19 +184,3 @@ class TestReconcile:
         wait_for("the reconciled run", lambda: all_final(plan_id, 1), process=served)
         assert stage_of(plan_id) is Stage.EVIDENCE_SURVEY
         assert reconcile()["started"] == []  # the survey is open: nothing to do until people answer
-
-
-def _second_plan():  # type: ignore[no-untyped-def]
-    import yaml
-
-    from flows.demo_people import People
-    from plans.files import parse_plan
-    from plans.services.actors import SYSTEM
-    from plans.services.plan_setup import create_plan
-
-    data = yaml.safe_load(SMALL_PLAN.read_text())
-    data["plan"]["slug"] = "small-plan-two"
-    with session_scope() as s:
-        plan = create_plan(s, spec=parse_plan(data, "test"), actor=SYSTEM, now=utcnow())
-        plan_id, coordinator = plan.id, plan.coordinator_id
-    return plan_id, People(plan_id, coordinator, seed=3)
