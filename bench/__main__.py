@@ -4,7 +4,8 @@ table and write ``bench/results/latest.json``.
 Columns: figure | value | reference (measured in the same run) | ratio | goal. Spread is
 (max - min) / median over the repeats (3 warm demo runs; 3 rounds of the transition benchmark).
 
-    python -m bench [--demo-runs 3] [--no-cold] [--plans 20] [--rounds 3] [--only demo|transition]
+    python -m bench [--demo-runs 3] [--no-cold] [--home reuse|template|user] [--plans 20] [--rounds 3]
+                    [--only demo|transition]
 """
 
 from __future__ import annotations
@@ -24,38 +25,23 @@ def _rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
     rows = []
     demo = res.get("demo_time")
     if demo:
-        w = demo["warm_wall_s"]
-        rows.append(
-            (
-                f"demo wall, warm (median of {w['n']})",
-                f"{w['median']:.1f} s (spread {w['spread']:.0%})",
-                f"min {w['min']:.1f} / max {w['max']:.1f} s",
-                "-",
-                f"< {demo_time.GOAL_SECONDS:.0f} s: {'met' if demo['goal_met'] else 'NOT MET'}",
-            )
-        )
-        if "cold" in demo:
-            c = demo["cold"]["wall_s"]
-            rows.append(
-                (
-                    "demo wall, cold (fresh Prefect home)",
-                    f"{c:.1f} s",
-                    f"warm median {w['median']:.1f} s",
-                    f"{c / w['median']:.2f}x",
-                    "-",
-                )
-            )
-        fr = demo["flow_runs"]
-        closed = all(r["final_stage"] == "closed" for r in demo["warm"] + ([demo["cold"]] if "cold" in demo else []))
-        rows.append(
-            (
-                "demo lifecycle flow runs per demo",
-                f"{fr['median']:.0f} (min {fr['min']:.0f}, max {fr['max']:.0f})",
-                "-",
-                "-",
-                "final_stage closed: " + ("yes, every run" if closed else "NO"),
-            )
-        )
+        w, fr = demo["warm_wall_s"], demo["flow_runs"]
+        med = w["median"]
+        goal = f"< {demo_time.GOAL_SECONDS:.0f} s: {'met' if demo['goal_met'] else 'NOT MET'}"
+        if w["n"]:
+            value, ref = f"{med:.1f} s (spread {w['spread']:.0%})", f"min {w['min']:.1f} / max {w['max']:.1f} s"
+        else:
+            value, ref = "n/a (no warm run succeeded)", "-"
+        rows.append((f"demo wall, warm (median of {w['n']})", value, ref, "-", goal))
+        cold = demo.get("cold")
+        if cold and cold["ok"]:
+            ratio = f"{cold['wall_s'] / med:.2f}x" if med else "-"
+            ref = f"warm median {med:.1f} s" if med else "-"
+            rows.append(("demo wall, cold (fresh Prefect home)", f"{cold['wall_s']:.1f} s", ref, ratio, "-"))
+        failed = demo["failed_runs"]
+        runs = f"{fr['median']:.0f} (min {fr['min']:.0f}, max {fr['max']:.0f})" if fr["n"] else "n/a"
+        closed = "final_stage closed: " + (f"NO, FAILED: {', '.join(failed)}" if failed else "yes, every run")
+        rows.append(("demo lifecycle flow runs per demo", runs, "-", "-", closed))
     tc = res.get("transition_cost")
     if tc:
         d, p, r, o = tc["direct_ms"], tc["prefect_ms"], tc["ratio"], tc["overhead_ms"]
@@ -114,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     ap.add_argument("--demo-runs", type=int, default=3)
     ap.add_argument("--no-cold", action="store_true")
+    ap.add_argument("--home", choices=sorted(demo_time.HOMES), default="reuse", help="see bench.demo_time")
     ap.add_argument("--plans", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--only", choices=["demo", "transition"])
@@ -121,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     res: dict[str, Any] = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
     if a.only != "transition":
-        res["demo_time"] = demo_time.measure(a.demo_runs, cold=not a.no_cold)
+        res["demo_time"] = demo_time.measure(a.demo_runs, cold=not a.no_cold, home=a.home)
     if a.only != "demo":
         res["transition_cost"] = transition_cost.measure(a.plans, a.rounds)
     res["bench_wall_s"] = round(time.monotonic() - started, 1)
@@ -135,7 +122,10 @@ def main(argv: list[str] | None = None) -> int:
     out = RESULTS / "latest.json"
     out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     print(f"\n(bench took {res['bench_wall_s']:.0f} s; results in {out.relative_to(RESULTS.parent.parent)})")
-    return 0
+    failed = res.get("demo_time", {}).get("failed_runs")
+    if failed:
+        print(f"FAILED demo runs: {', '.join(failed)} (see above)")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

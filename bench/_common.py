@@ -69,3 +69,13 @@ def reap_leftovers(marker: str) -> list[str]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
     return [f"{pid} {cmd[:120]}" for pid, cmd in left]
+
+
+def sigint_default() -> bool:
+    """Give SIGINT its default handling again if this process inherited it ignored (as under ``nohup`` or
+    ``cmd &`` from a script), so the processes we start inherit a working SIGINT: flows.server stops its
+    children with SIGINT and otherwise waits 15 s before SIGTERM. Returns whether it was ignored."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        return True
+    return False

@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._common import ROOT, machine, summary
+from bench._common import ROOT, machine, sigint_default, summary
 
 EXAMPLE = ROOT / "examples" / "citizen-voice-workforce.yaml"
 
@@ -175,6 +175,7 @@ def warm_up(n: int) -> None:
 def measure(
     plans: int = 20, rounds: int = 3, hb_plans: int = 3, settle: float = 0.5, warmup: int = 4, echo: Any = print
 ) -> dict[str, Any]:
+    sigint_was_ignored = sigint_default()
     tmp = Path(tempfile.mkdtemp(prefix="bench-transition-"))
     _quiet_prefect_env(tmp / "client-home")
     from flows.server import PrefectServer, free_port
@@ -192,6 +193,7 @@ def measure(
         "settle_s": settle,
         "transitions_per_push": 1,
         "task_runs_per_flow_run": 5,
+        "sigint_was_ignored": sigint_was_ignored,
     }
     try:
         t0 = time.monotonic()

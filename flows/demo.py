@@ -191,6 +191,7 @@ def _wait_runs_finished(plan_id: int, t0: datetime, timeout: float = 60) -> None
         if runs and all(r.state is not None and r.state.is_final() for r in runs):
             return
         time.sleep(0.3)
+    say(f"warning: some lifecycle runs had not finished after {timeout:.0f} s; summary.json shows their states")
 
 
 def _summary(plan_id: int, t0: datetime, wall: float) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import random
 from typing import Any
 
 from plans.db import session_scope
-from plans.domain.facts import Decision, Judgement
+from plans.domain.facts import SUMMATIVE_OUTPUT, Decision, Judgement
 from plans.models import Capacity, StatementKind, SurveyKind, Verdict, utcnow
 from plans.repositories.evaluation import EvaluationRepository
 from plans.repositories.plans import PlanRepository
@@ -215,7 +215,13 @@ class People:
             text = "Citizens have not yet seen the 'you said, we did' reports." if i == 0 else ""
             with session_scope() as s:
                 row = evaluation.review(
-                    s, plan_id=self.plan_id, actor=member, output="summative", verdict=verdict, text=text, now=utcnow()
+                    s,
+                    plan_id=self.plan_id,
+                    actor=member,
+                    output=SUMMATIVE_OUTPUT,
+                    verdict=verdict,
+                    text=text,
+                    now=utcnow(),
                 )
                 if verdict is Verdict.CHALLENGE:
                     challenge_id = row.id

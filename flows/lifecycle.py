@@ -14,20 +14,32 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
 from plans.db import session_scope
+from plans.domain.errors import DomainError
 from plans.models import utcnow
 from plans.services import lifecycle, stage_work, status
 
 MAX_MOVES = 16  # more than one full pass through the stages, with a round of changes requested
 
 
-@task(name="stage-work", retries=3, retry_delay_seconds=[1, 5, 20])
+def retry_unless_domain_error(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry database and network hiccups, not a domain error (a missing plan stays missing)."""
+    try:
+        state.result()
+    except DomainError:
+        return False
+    except Exception:
+        return True
+    return False
+
+
+@task(name="stage-work", retries=3, retry_delay_seconds=[1, 5, 20], retry_condition_fn=retry_unless_domain_error)
 def do_stage_work(plan_id: int) -> list[str]:
     """The current stage's own work (open/close a survey, analyse, send for sign-off, schedule)."""
     with session_scope() as session:
         return stage_work.run(session, plan_id=plan_id, now=utcnow())
 
 
-@task(name="advance", retries=3, retry_delay_seconds=[1, 5, 20])
+@task(name="advance", retries=3, retry_delay_seconds=[1, 5, 20], retry_condition_fn=retry_unless_domain_error)
 def advance(plan_id: int) -> dict[str, Any]:
     """Try the gate and make at most one move."""
     with session_scope() as session:

@@ -34,6 +34,13 @@ def free_port(preferred: int) -> int:
             return int(s.getsockname()[1])
 
 
+def _default_signals() -> None:
+    """In the child: restore SIGINT/SIGTERM handling, which a parent under nohup or ``&`` passes on
+    ignored (the child would then sit out ``stop``'s SIGINT and wait for the SIGTERM)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 class ChildProcess:
     """A background process with its own process group and a log file."""
 
@@ -46,6 +53,7 @@ class ChildProcess:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             self.argv,
+            preexec_fn=_default_signals,
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,

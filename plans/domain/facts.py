@@ -86,11 +86,18 @@ class ExpectationFacts:
     judgement: Judgement | None
 
 
+SUMMATIVE_OUTPUT = "summative"
+
+
 @dataclass(frozen=True)
 class PanelFacts:
+    """The citizen panel: its size, its reviews of the summative report (``reviews``, with the names of
+    members yet to review it in ``awaiting_review``), and challenges on any output not yet answered."""
+
     members: int
     reviews: int
     unanswered_challenges: tuple[str, ...] = ()
+    awaiting_review: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

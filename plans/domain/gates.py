@@ -141,8 +141,13 @@ def summative_reasons(f: PlanFacts) -> list[str]:
         reasons.append("the summative report has not been written")
     if f.panel.members == 0:
         reasons.append("the plan has no citizen panel")
+    elif f.panel.awaiting_review:
+        waiting = list(f.panel.awaiting_review)
+        reasons.append(
+            f"waiting for {len(waiting)} citizen panel member(s) to review the summative report: {_names(waiting)}"
+        )
     elif f.panel.reviews == 0:
-        reasons.append("the citizen panel has not reviewed the evaluation")
+        reasons.append("the citizen panel has not reviewed the summative report")
     if f.panel.unanswered_challenges:
         n = len(f.panel.unanswered_challenges)
         reasons.append(

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from plans.domain.facts import (
+    SUMMATIVE_OUTPUT,
     DecisionFacts,
     ExpectationFacts,
     MemberFacts,
@@ -74,7 +75,7 @@ class FactsRepository:
 
         members: dict[int, list[tuple[int, str, object]]] = defaultdict(list)
         approvers: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        panel_members: dict[int, int] = defaultdict(int)
+        panel_members: dict[int, list[tuple[int, str]]] = defaultdict(list)
         for plan_id, person_id, name, capacity, kind in self._rows(
             lambda c: (
                 select(PlanMember.plan_id, Person.id, Person.name, PlanMember.capacity, PlanMember.member_kind)
@@ -89,7 +90,7 @@ class FactsRepository:
             elif capacity is Capacity.APPROVER:
                 approvers[plan_id].append((person_id, name))
             else:
-                panel_members[plan_id] += 1
+                panel_members[plan_id].append((person_id, name))
 
         agreed = {
             (p, who)
@@ -143,18 +144,26 @@ class FactsRepository:
             p
             for (p,) in self._rows(lambda c: select(SummativeReport.plan_id).where(SummativeReport.plan_id.in_(c)), ids)
         }
-        reviews: dict[int, int] = defaultdict(int)
+        reviewed: set[tuple[int, int]] = set()  # (plan, member) who reviewed the summative report
         challenges: dict[int, list[str]] = defaultdict(list)
-        for plan_id, name, verdict, response in self._rows(
+        for plan_id, member_id, name, output, verdict, response in self._rows(
             lambda c: (
-                select(PanelReview.plan_id, Person.name, PanelReview.verdict, PanelReview.response)
+                select(
+                    PanelReview.plan_id,
+                    Person.id,
+                    Person.name,
+                    PanelReview.output,
+                    PanelReview.verdict,
+                    PanelReview.response,
+                )
                 .join(Person, Person.id == PanelReview.member_id)
                 .where(PanelReview.plan_id.in_(c))
                 .order_by(PanelReview.id)
             ),
             ids,
         ):
-            reviews[plan_id] += 1
+            if output == SUMMATIVE_OUTPUT:
+                reviewed.add((plan_id, member_id))
             if verdict is Verdict.CHALLENGE and not response:
                 challenges[plan_id].append(f"challenge from {name}")
 
@@ -179,7 +188,12 @@ class FactsRepository:
                 checkpoints_recorded=recorded[plan_id],
                 expectations=tuple(expectations[plan_id]),
                 summative_report=plan_id in reports,
-                panel=PanelFacts(panel_members[plan_id], reviews[plan_id], tuple(challenges[plan_id])),
+                panel=PanelFacts(
+                    members=len(panel_members[plan_id]),
+                    reviews=sum(1 for pid, _ in panel_members[plan_id] if (plan_id, pid) in reviewed),
+                    unanswered_challenges=tuple(challenges[plan_id]),
+                    awaiting_review=tuple(n for pid, n in panel_members[plan_id] if (plan_id, pid) not in reviewed),
+                ),
                 repeat=surveys.get((plan_id, SurveyKind.REPEAT)),
                 baseline_question_ids=baseline.question_ids if baseline else (),
             )

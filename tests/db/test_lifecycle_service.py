@@ -16,12 +16,13 @@ from plans.domain.errors import (
     StageLocked,
     StaleVersion,
 )
-from plans.domain.facts import Decision
+from plans.domain.facts import SUMMATIVE_OUTPUT, Decision, Judgement
 from plans.domain.lifecycle import replay
 from plans.domain.stages import Stage
-from plans.models import utcnow
+from plans.models import Verdict, utcnow
+from plans.repositories.evaluation import EvaluationRepository
 from plans.repositories.plans import PlanRepository
-from plans.services import lifecycle, recommendations, stage_work
+from plans.services import evaluation, lifecycle, recommendations, stage_work
 from plans.services.status import plan_status
 from tests.conftest import SMALL_PLAN, Database
 from tests.support import create, events, push, stage_of, walk_to
@@ -236,6 +237,55 @@ class TestSignOffDecisions:
                 comment="",
                 now=utcnow(),
             )
+
+
+class TestPanelGate:
+    def test_only_reviews_of_the_summative_report_count(self, db: Database) -> None:
+        plan_id, people = create(SMALL_PLAN)
+        walk_to(plan_id, people, Stage.SUMMATIVE_EVALUATION)  # delivery included a comment on formative-1
+        for e in list(_expectation_ids(plan_id)):
+            with session_scope() as s:
+                evaluation.judge_expectation(
+                    s,
+                    plan_id=plan_id,
+                    actor=people.coordinator,
+                    expectation_id=e,
+                    judgement=Judgement.MET,
+                    evidence="Feedback forms.",
+                    now=utcnow(),
+                )
+        with session_scope() as s:
+            evaluation.write_summative_report(
+                s,
+                plan_id=plan_id,
+                actor=people.coordinator,
+                did="a",
+                learned="b",
+                pleased="c",
+                different="d",
+                now=utcnow(),
+            )
+        assert push(plan_id) == []
+        with session_scope() as s:
+            reasons = plan_status(s, plan_id=plan_id, now=utcnow()).blocked_by
+        assert reasons == ["waiting for 2 citizen panel member(s) to review the summative report: Pat Panel, Pia Panel"]
+        for member in people.panel:
+            with session_scope() as s:
+                evaluation.review(
+                    s,
+                    plan_id=plan_id,
+                    actor=member,
+                    output=SUMMATIVE_OUTPUT,
+                    verdict=Verdict.ENDORSE,
+                    text="",
+                    now=utcnow(),
+                )
+        assert [m["stage"] for m in push(plan_id)] == ["repeat_survey"]
+
+
+def _expectation_ids(plan_id: int) -> list[int]:
+    with session_scope() as s:
+        return [e.id for e in EvaluationRepository(s).expectations(plan_id)]
 
 
 class TestStageLocks:

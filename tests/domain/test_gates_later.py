@@ -123,7 +123,13 @@ class TestSummativeReasons:
 
     def test_panel_has_not_reviewed(self) -> None:
         assert summative_reasons(summative(panel=PanelFacts(3, 0))) == [
-            "the citizen panel has not reviewed the evaluation"
+            "the citizen panel has not reviewed the summative report"
+        ]
+
+    def test_members_yet_to_review_are_named(self) -> None:
+        panel = PanelFacts(3, 1, awaiting_review=("Pat Panel", "Pia Panel"))
+        assert summative_reasons(summative(panel=panel)) == [
+            "waiting for 2 citizen panel member(s) to review the summative report: Pat Panel, Pia Panel"
         ]
 
     def test_unanswered_challenges(self) -> None:

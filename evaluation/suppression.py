@@ -1,0 +1,356 @@
+"""Primary and secondary suppression of small groups, so no output reveals a small group's answers.
+
+A reader sees, for every published cell (a group within a breakdown), its response count ``n`` and,
+unless the cell is suppressed, its ``positive`` count, % positive and interval. Counts are not
+answers, so ``n`` stays visible everywhere; what is protected is ``positive`` (and with it % positive,
+the interval and the distribution of answers, since all of them add up over the same relations).
+
+Primary suppression hides every cell with ``n`` below the threshold. Secondary (complementary)
+suppression then hides further cells until no hidden ``positive`` can be computed from what is shown:
+
+1. the classic rule: in every additive relation (parent = sum of children) holding exactly one hidden
+   cell, hide the published sibling with the smallest ``n`` (ties broken by cell id; the parent only
+   if no sibling can help), and repeat to a fixed point over all relations, so row and column margins
+   of two-way tables are covered together;
+2. an exact audit against a reader who combines relations (e.g. sums several rows of a two-way table):
+   the hidden cells' positives are the unknowns of a linear system, and any unknown the system pins
+   down gets one more complementary suppression, after which rule 1 runs again.
+
+The pattern depends only on ``n``, never on the answers, so it is the same for every question with the
+same counts and does not itself leak anything about them. A cell with ``n = 0`` is shown as suppressed
+but needs no protection (its positive is known to be 0) and is never chosen as a complement, since
+hiding it would hide nothing. Limits (see docs/statistics.md): the guarantee is against exact
+derivation; bounds (0 <= positive <= n) still give a reader intervals, and a published 0% or 100%
+says every subgroup is 0% or 100%.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from types import MappingProxyType
+from typing import Literal
+
+from evaluation.findings import wilson_interval
+
+DEFAULT_THRESHOLD = 11
+#: Free text identifies its writer far more easily than a tick box, so comments need a larger group.
+DEFAULT_COMMENT_THRESHOLD = 20
+
+
+@dataclass(frozen=True, order=True)
+class CellId:
+    """One group within one breakdown, e.g. ``CellId("team", "ICU")`` or ``CellId("team x ethnicity", "ICU/BME")``."""
+
+    breakdown: str
+    group: str
+
+    def __str__(self) -> str:
+        return f"{self.breakdown}={self.group}"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A group-level aggregate for one question: responses ``n`` and how many of them were positive."""
+
+    id: CellId
+    n: int
+    positive: int
+
+    def __post_init__(self) -> None:
+        if self.n < 0:
+            raise ValueError(f"{self.id}: n must not be negative (got {self.n})")
+        if not 0 <= self.positive <= self.n:
+            raise ValueError(f"{self.id}: positive must lie between 0 and n={self.n} (got {self.positive})")
+
+
+@dataclass(frozen=True)
+class Relation:
+    """An additive relation a reader can use: ``parent = sum(children)``, for ``n`` and ``positive`` alike."""
+
+    parent: CellId
+    children: tuple[CellId, ...]
+
+    def __post_init__(self) -> None:
+        if not self.children:
+            raise ValueError(f"relation for {self.parent} has no children")
+        if self.parent in self.children or len(set(self.children)) != len(self.children):
+            raise ValueError(f"relation for {self.parent} repeats a cell")
+
+    def __str__(self) -> str:
+        return f"{self.parent} = " + " + ".join(str(c) for c in self.children)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why one cell is hidden; ``protects`` names the cell a secondary suppression shields."""
+
+    cell: CellId
+    kind: Literal["primary", "secondary"]
+    reason: str
+    protects: CellId | None = None
+
+
+@dataclass(frozen=True)
+class SuppressionResult:
+    """Which cells are hidden and why; every cell not listed may be shown in full."""
+
+    threshold: int
+    suppressed: Mapping[CellId, Suppression]
+
+    def is_suppressed(self, cell: CellId) -> bool:
+        """Whether the cell's answers must be hidden."""
+        return cell in self.suppressed
+
+
+@dataclass(frozen=True)
+class PublishedCell:
+    """What may be shown for a cell: ``n`` always; answers only when not suppressed."""
+
+    id: CellId
+    n: int
+    positive: int | None
+    pct_positive: float | None
+    ci_low: float | None
+    ci_high: float | None
+    suppressed_because: str | None
+
+
+def partition(parent: CellId, children: Iterable[CellId]) -> Relation:
+    """The relation of a breakdown that partitions ``parent`` (every respondent in exactly one child)."""
+    return Relation(parent, tuple(children))
+
+
+def hierarchy(parent_of: Mapping[CellId, CellId]) -> list[Relation]:
+    """One relation per parent from a child -> parent map (team -> directorate -> organisation)."""
+    children: dict[CellId, list[CellId]] = {}
+    for child, parent in parent_of.items():
+        children.setdefault(parent, []).append(child)
+    return [Relation(parent, tuple(sorted(kids))) for parent, kids in sorted(children.items())]
+
+
+def two_way_table(
+    total: CellId,
+    row_margins: Mapping[str, CellId],
+    column_margins: Mapping[str, CellId],
+    interior: Mapping[tuple[str, str], CellId],
+) -> list[Relation]:
+    """Relations of a two-way table (e.g. team x ethnicity): every row, every column, and both margins."""
+    unknown = {key for key in interior if key[0] not in row_margins or key[1] not in column_margins}
+    if unknown:
+        raise ValueError(f"interior cells outside the margins: {sorted(unknown)}")
+    relations = [Relation(total, tuple(row_margins.values())), Relation(total, tuple(column_margins.values()))]
+    for row, margin in row_margins.items():
+        relations.append(Relation(margin, tuple(cell for (r, _), cell in interior.items() if r == row)))
+    for column, margin in column_margins.items():
+        relations.append(Relation(margin, tuple(cell for (_, c), cell in interior.items() if c == column)))
+    return relations
+
+
+def suppress(
+    cells: Iterable[Cell], relations: Iterable[Relation], threshold: int = DEFAULT_THRESHOLD
+) -> SuppressionResult:
+    """Primary and secondary suppression over group-level cells and the additive relations among them."""
+    if threshold < 1:
+        raise ValueError(f"threshold must be at least 1 (got {threshold})")
+    problem = _Problem(list(cells), list(relations))
+    for i, n in enumerate(problem.n):
+        if n < threshold:
+            problem.hide(i, Suppression(problem.ids[i], "primary", f"primary: n={n} < {threshold}"))
+    while True:
+        problem.close_single_gaps()
+        if not problem.audit_combined():
+            break
+    by_id = {problem.ids[i]: s for i, s in sorted(problem.why.items())}
+    return SuppressionResult(threshold, MappingProxyType(by_id))
+
+
+def suppress_comments(
+    cells: Iterable[Cell], relations: Iterable[Relation], threshold: int = DEFAULT_COMMENT_THRESHOLD
+) -> SuppressionResult:
+    """Suppression for free-text comments: the same rules at the comment threshold (``n`` = commenters).
+
+    A set of comments can be differenced like a count (the directorate's comments minus its published
+    teams' comments are the hidden team's), so the same relations apply. Pass only organisational
+    breakdowns: comments are never shown with demographics.
+    """
+    return suppress(cells, relations, threshold)
+
+
+def publish(cells: Iterable[Cell], result: SuppressionResult) -> list[PublishedCell]:
+    """The shown form of every cell: counts always, answers and Wilson intervals only where allowed."""
+    shown: list[PublishedCell] = []
+    for cell in cells:
+        why = result.suppressed.get(cell.id)
+        if why is not None or cell.n == 0:
+            reason = why.reason if why else "no responses"
+            shown.append(PublishedCell(cell.id, cell.n, None, None, None, None, reason))
+            continue
+        low, high = wilson_interval(cell.positive, cell.n)
+        shown.append(PublishedCell(cell.id, cell.n, cell.positive, cell.positive / cell.n, low, high, None))
+    return shown
+
+
+class _Problem:
+    """Cells and relations as integer indices, with the state of the fixed-point search."""
+
+    def __init__(self, cells: list[Cell], relations: list[Relation]) -> None:
+        self.ids = [c.id for c in cells]
+        index = {cid: i for i, cid in enumerate(self.ids)}
+        if len(index) != len(self.ids):
+            raise ValueError("a cell id appears more than once")
+        self.n = [c.n for c in cells]
+        self.members: list[list[int]] = []  # parent first, then children
+        self.of_cell: list[list[int]] = [[] for _ in cells]
+        for r, rel in enumerate(relations):
+            missing = [str(m) for m in (rel.parent, *rel.children) if m not in index]
+            if missing:
+                raise ValueError(f"relation {rel} names cells that are not given: {', '.join(missing)}")
+            members = [index[rel.parent], *(index[c] for c in rel.children)]
+            _check_additive(rel, [cells[i] for i in members])
+            self.members.append(members)
+            for i in members:
+                self.of_cell[i].append(r)
+        # children sorted by (n, id): the complement is the first still eligible, found by a moving cursor
+        self.order = [sorted(m[1:], key=lambda i: (self.n[i], self.ids[i])) for m in self.members]
+        self.cursor = [0] * len(self.members)
+        self.hidden = [False] * len(cells)
+        self.why: dict[int, Suppression] = {}
+        self.unknowns = [0] * len(self.members)  # hidden cells with n > 0 in each relation
+        self.queue: deque[int] = deque()
+
+    def unknown(self, i: int) -> bool:
+        return self.hidden[i] and self.n[i] > 0
+
+    def eligible(self, i: int) -> bool:
+        return not self.hidden[i] and self.n[i] > 0
+
+    def hide(self, i: int, why: Suppression) -> None:
+        if self.hidden[i]:
+            return
+        self.hidden[i] = True
+        self.why[i] = why
+        if self.n[i] > 0:
+            for r in self.of_cell[i]:
+                self.unknowns[r] += 1
+                if self.unknowns[r] == 1:
+                    self.queue.append(r)
+
+    def close_single_gaps(self) -> None:
+        """Rule 1: no relation may hold exactly one hidden cell (a reader would subtract it out)."""
+        while self.queue:
+            r = self.queue.popleft()
+            if self.unknowns[r] != 1:
+                continue
+            protected = next(i for i in self.members[r] if self.unknown(i))
+            order, k = self.order[r], self.cursor[r]
+            while k < len(order) and not self.eligible(order[k]):
+                k += 1
+            self.cursor[r] = k
+            # with one hidden cell, either a sibling has n > 0 or the parent is published with n > 0
+            pick = order[k] if k < len(order) else self.members[r][0]
+            target = self.ids[protected]
+            self.hide(pick, Suppression(self.ids[pick], "secondary", f"secondary: protects {target}", target))
+
+    def audit_combined(self) -> bool:
+        """Rule 2: hide one more cell for each hidden positive that combined relations pin down."""
+        pinned = _pinned_unknowns(self)
+        added = False
+        touched: set[int] = set()
+        for x in pinned:
+            if touched & set(self.of_cell[x]):
+                continue  # a complement chosen this round already sits in one of x's relations
+            pick = self._nearest_complement(x)
+            target = self.ids[x]
+            reason = f"secondary: protects {target} (derivable by combining relations)"
+            self.hide(pick, Suppression(self.ids[pick], "secondary", reason, target))
+            touched.update(self.of_cell[pick])
+            added = True
+        return added
+
+    def _nearest_complement(self, x: int) -> int:
+        """The smallest-n published cell in x's relations, else in relations reached through hidden cells."""
+        seen_rel: set[int] = set()
+        frontier = list(self.of_cell[x])
+        seen_cell = {x}
+        while frontier:
+            seen_rel.update(frontier)
+            options = [i for r in frontier for i in self.members[r] if self.eligible(i)]
+            if options:
+                return min(options, key=lambda i: (self.n[i], self.ids[i]))
+            nxt: set[int] = set()
+            for r in frontier:
+                for i in self.members[r]:
+                    if i not in seen_cell and self.unknown(i):
+                        seen_cell.add(i)
+                        nxt.update(q for q in self.of_cell[i] if q not in seen_rel)
+            frontier = sorted(nxt)
+        # unreachable: a pinned unknown with n > 0 implies a published cell with n > 0 in its relations
+        raise AssertionError(f"no complement available for {self.ids[x]}")
+
+
+def _check_additive(rel: Relation, cells: list[Cell]) -> None:
+    """Refuse relations that do not add up: a missing group (e.g. 'prefer not to say') is itself derivable."""
+    parent, children = cells[0], cells[1:]
+    for field in ("n", "positive"):
+        total = sum(getattr(c, field) for c in children)
+        if total != getattr(parent, field):
+            raise ValueError(
+                f"relation {rel}: children's {field} sum to {total}, parent has {getattr(parent, field)}; "
+                "every group (including 'not stated') must be a cell"
+            )
+
+
+def _pinned_unknowns(problem: _Problem) -> list[int]:
+    """Hidden cells whose positive is fixed by the relations, by exact reduced row echelon form.
+
+    Unknown x is determined iff the unit vector e_x lies in the row space of the relations restricted
+    to hidden cells; in reduced row echelon form that happens iff some row is exactly e_x.
+    """
+    pivot_row: dict[int, dict[int, Fraction | int]] = {}  # pivot column -> its row
+    where: dict[int, set[int]] = {}  # column -> pivot columns whose row holds it
+    for r, members in enumerate(problem.members):
+        if problem.unknowns[r] == 0:
+            continue
+        row: dict[int, Fraction | int] = {}
+        for pos, i in enumerate(members):
+            if problem.unknown(i):
+                row[i] = 1 if pos == 0 else -1
+        for col in [c for c in row if c in pivot_row]:
+            factor = row.get(col, 0)
+            if factor:
+                _axpy(row, -factor, pivot_row[col], where=None, owner=-1)
+        if not row:
+            continue
+        p = min(row, key=lambda c: (abs(row[c]) != 1, c))  # prefer a unit pivot: stays in integers
+        scale = row[p]
+        if scale != 1:
+            row = {c: (v * scale if abs(scale) == 1 else Fraction(v) / scale) for c, v in row.items()}
+        for other in list(where.get(p, ())):
+            _axpy(pivot_row[other], -pivot_row[other][p], row, where=where, owner=other)
+        pivot_row[p] = row
+        for c in row:
+            where.setdefault(c, set()).add(p)
+    return sorted(p for p, row in pivot_row.items() if len(row) == 1)
+
+
+def _axpy(
+    target: dict[int, Fraction | int],
+    factor: Fraction | int,
+    source: Mapping[int, Fraction | int],
+    where: dict[int, set[int]] | None,
+    owner: int,
+) -> None:
+    """target += factor * source on sparse rows, keeping the column index ``where`` in step."""
+    for c, v in source.items():
+        value = target.get(c, 0) + factor * v
+        if value:
+            if c not in target and where is not None:
+                where.setdefault(c, set()).add(owner)
+            target[c] = value
+        elif c in target:
+            del target[c]
+            if where is not None:
+                where[c].discard(owner)
