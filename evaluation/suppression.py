@@ -9,9 +9,12 @@ Primary suppression hides every cell with ``n`` below the threshold. Secondary (
 suppression then hides further cells until no hidden ``positive`` can be computed from what is shown:
 
 1. the classic rule: in every additive relation (parent = sum of children) holding exactly one hidden
-   cell, hide the published sibling with the smallest ``n`` (ties broken by cell id; the parent only
-   if no sibling can help), and repeat to a fixed point over all relations, so row and column margins
-   of two-way tables are covered together;
+   cell, hide one published sibling, and repeat to a fixed point over all relations, so row and column
+   margins of two-way tables are covered together. The sibling chosen is the one whose hiding leaves
+   the fewest relations elsewhere with a single hidden cell (it may close another gap at the same
+   time, and should not open a new one), then the smallest ``n``, then the cell id; the parent only if
+   no sibling can help. For a team, which sits in one relation, this is simply the smallest team; in a
+   two-way table it steers towards the rectangle of four cells rather than a chain of six;
 2. an exact audit against a reader who combines relations (e.g. sums several rows of a two-way table):
    the hidden cells' positives are the unknowns of a linear system, and any unknown the system pins
    down gets one more complementary suppression, after which rule 1 runs again.
@@ -31,7 +34,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from evaluation.findings import wilson_interval
 
@@ -40,9 +43,12 @@ DEFAULT_THRESHOLD = 11
 DEFAULT_COMMENT_THRESHOLD = 20
 
 
-@dataclass(frozen=True, order=True)
-class CellId:
-    """One group within one breakdown, e.g. ``CellId("team", "ICU")`` or ``CellId("team x ethnicity", "ICU/BME")``."""
+class CellId(NamedTuple):
+    """One group within one breakdown, e.g. ``CellId("team", "ICU")`` or ``CellId("team x ethnicity", "ICU/BME")``.
+
+    A named tuple rather than a dataclass: ids are hashed and compared hundreds of thousands of times,
+    and tuples do that in C.
+    """
 
     breakdown: str
     group: str
@@ -80,7 +86,9 @@ class Relation:
             raise ValueError(f"relation for {self.parent} repeats a cell")
 
     def __str__(self) -> str:
-        return f"{self.parent} = " + " + ".join(str(c) for c in self.children)
+        shown = " + ".join(str(c) for c in self.children[:4])
+        more = f" + {len(self.children) - 4} more" if len(self.children) > 4 else ""
+        return f"{self.parent} = {shown}{more}"
 
 
 @dataclass(frozen=True)
@@ -155,7 +163,10 @@ def suppress(
     """Primary and secondary suppression over group-level cells and the additive relations among them."""
     if threshold < 1:
         raise ValueError(f"threshold must be at least 1 (got {threshold})")
-    problem = _Problem(list(cells), list(relations))
+    # a canonical order makes the pattern and its reasons independent of how the input was listed
+    ordered_cells = sorted(cells, key=lambda c: c.id)
+    ordered_relations = sorted(relations, key=lambda r: (r.parent, sorted(r.children)))
+    problem = _Problem(ordered_cells, ordered_relations)
     for i, n in enumerate(problem.n):
         if n < threshold:
             problem.hide(i, Suppression(problem.ids[i], "primary", f"primary: n={n} < {threshold}"))
@@ -213,9 +224,6 @@ class _Problem:
             self.members.append(members)
             for i in members:
                 self.of_cell[i].append(r)
-        # children sorted by (n, id): the complement is the first still eligible, found by a moving cursor
-        self.order = [sorted(m[1:], key=lambda i: (self.n[i], self.ids[i])) for m in self.members]
-        self.cursor = [0] * len(self.members)
         self.hidden = [False] * len(cells)
         self.why: dict[int, Suppression] = {}
         self.unknowns = [0] * len(self.members)  # hidden cells with n > 0 in each relation
@@ -245,14 +253,20 @@ class _Problem:
             if self.unknowns[r] != 1:
                 continue
             protected = next(i for i in self.members[r] if self.unknown(i))
-            order, k = self.order[r], self.cursor[r]
-            while k < len(order) and not self.eligible(order[k]):
-                k += 1
-            self.cursor[r] = k
+            # each relation gets here at most once (afterwards it holds >= 2 hidden cells): one scan is linear
+            options = [i for i in self.members[r][1:] if self.eligible(i)]
             # with one hidden cell, either a sibling has n > 0 or the parent is published with n > 0
-            pick = order[k] if k < len(order) else self.members[r][0]
+            pick = min(options, key=lambda i: self._cost(i, r)) if options else self.members[r][0]
             target = self.ids[protected]
             self.hide(pick, Suppression(self.ids[pick], "secondary", f"secondary: protects {target}", target))
+
+    def _cost(self, i: int, r: int) -> tuple[int, int, CellId]:
+        """Rank a candidate complement: single gaps left in its other relations, then n, then id."""
+        net = 0
+        for q in self.of_cell[i]:
+            if q != r:
+                net += 1 if self.unknowns[q] == 0 else -1 if self.unknowns[q] == 1 else 0
+        return net, self.n[i], self.ids[i]
 
     def audit_combined(self) -> bool:
         """Rule 2: hide one more cell for each hidden positive that combined relations pin down."""
@@ -311,9 +325,10 @@ def _pinned_unknowns(problem: _Problem) -> list[int]:
     """
     pivot_row: dict[int, dict[int, Fraction | int]] = {}  # pivot column -> its row
     where: dict[int, set[int]] = {}  # column -> pivot columns whose row holds it
-    for r, members in enumerate(problem.members):
-        if problem.unknowns[r] == 0:
-            continue
+    # short rows first (a team's row before a whole column of a two-way table) keeps fill-in small
+    rows = sorted((problem.unknowns[r], r) for r in range(len(problem.members)) if problem.unknowns[r])
+    for _, r in rows:
+        members = problem.members[r]
         row: dict[int, Fraction | int] = {}
         for pos, i in enumerate(members):
             if problem.unknown(i):

@@ -211,9 +211,18 @@ def _likelihood(indicator: str, label: str, words: tuple[str, str], a: Proportio
     numbers = f"({a.positive}/{a.n}) / ({b.positive}/{b.n})"
     formula = f"({words[0]}) / ({words[1]}) = {numbers}"
     r = rate_ratio(a, b)
+    # gaps.rate_ratio speaks of groups a and b; a coordinator needs the quantity by name
+    if a.n == 0 or b.n == 0:
+        reason = f"no staff counted in {words[0] if a.n == 0 else words[1]}"
+    elif b.positive == 0:
+        reason = f"{words[1]} is 0, so the ratio divides by zero"
+    elif a.positive == 0:
+        reason = f"{words[0]} is 0: no interval (Katz needs a positive count in both groups)"
+    else:
+        reason = None
     if r.value is None:
-        return Figure(indicator, label, None, f"{formula}: undefined", reason=r.reason)
-    return Figure(indicator, label, r.value, f"{formula} = {r.value:.2f}", r.ci_low, r.ci_high, r.reason)
+        return Figure(indicator, label, None, f"{formula}: undefined", reason=reason)
+    return Figure(indicator, label, r.value, f"{formula} = {r.value:.2f}", r.ci_low, r.ci_high, reason)
 
 
 def indicator_2(c: Shortlisting) -> Figure:
@@ -285,11 +294,11 @@ def survey_indicator(c: SurveyCounts, threshold: int = DEFAULT_THRESHOLD) -> Sur
     )
     ratio_words = f"BME rate / white rate = ({c.bme_yes}/{c.bme_respondents}) / ({c.white_yes}/{c.white_respondents})"
     if r.value is None:
-        ratio = Figure(tag, "ratio (BME / white)", None, f"{ratio_words}: undefined", reason=r.reason)
+        why = "no white respondent answered yes, so the ratio divides by zero"
+        ratio = Figure(tag, "ratio (BME / white)", None, f"{ratio_words}: undefined", reason=why)
     else:
-        ratio = Figure(
-            tag, "ratio (BME / white)", r.value, f"{ratio_words} = {r.value:.2f}", r.ci_low, r.ci_high, r.reason
-        )
+        why = None if r.reason is None else "no BME respondent answered yes: no interval for the ratio"
+        ratio = Figure(tag, "ratio (BME / white)", r.value, f"{ratio_words} = {r.value:.2f}", r.ci_low, r.ci_high, why)
     return SurveyIndicator(c.indicator, label, higher_is_better, white_fig, bme_fig, diff, ratio)
 
 
