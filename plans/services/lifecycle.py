@@ -61,12 +61,16 @@ def facts_for(session: Session, plan_id: int, now: datetime) -> PlanFacts:
     return facts
 
 
+def _outcome(session: Session, plan: Plan, now: datetime) -> tuple[Move | Blocked, GateOverride | None]:
+    """What the plan's facts call for now, and the override that would be used for it."""
+    override = PlanRepository(session).pending_override(plan.id, plan.stage_entry_no)
+    return decide(facts_for(session, plan.id, now), override_pending=override is not None), override
+
+
 def step(session: Session, *, plan_id: int, now: datetime, actor: Actor = SYSTEM) -> StepResult:
     """Make the one move the plan's facts call for, if any; a plan that cannot move stays, with reasons."""
-    plans = PlanRepository(session)
     plan = load_plan(session, plan_id, lock=True)
-    override = plans.pending_override(plan.id, plan.stage_entry_no)
-    outcome = decide(facts_for(session, plan_id, now), override_pending=override is not None)
+    outcome, override = _outcome(session, plan, now)
     if isinstance(outcome, Blocked):
         return StepResult(plan.id, plan.stage.value, plan.version, False, reasons=list(outcome.reasons))
     return _apply(session, plan, outcome, now, actor, override)
@@ -159,8 +163,7 @@ def request_move(session: Session, *, plan_id: int, target: Stage, actor: Actor,
     actor.require(Role.COORDINATOR, "moving a plan")
     plan = load_plan(session, plan_id, lock=True)
     check_move(plan.stage, target)
-    override = PlanRepository(session).pending_override(plan.id, plan.stage_entry_no)
-    outcome = decide(facts_for(session, plan_id, now), override_pending=override is not None)
+    outcome, override = _outcome(session, plan, now)
     if isinstance(outcome, Blocked):
         raise GateBlocked(plan.stage.value, list(outcome.reasons))
     if outcome.target is not target:
