@@ -55,6 +55,17 @@ class SurveyFacts:
         """Responses over eligible headcount (0 when nobody is eligible)."""
         return self.responses / self.eligible if self.eligible else 0.0
 
+    def close_reason(self, now: datetime) -> str | None:
+        """Why an open survey is due to close now ("end date reached", "target rate met"), or None
+        while it stays open. The one definition the gate, the reconciler and the flow all use."""
+        if self.closed_at is not None:
+            return None
+        if now >= self.closes_at:
+            return "end date reached"
+        if self.eligible > 0 and self.rate >= self.target_rate:
+            return "target rate met"
+        return None
+
 
 @dataclass(frozen=True)
 class RecommendationFacts:

@@ -49,10 +49,11 @@ def survey_reasons(s: SurveyFacts | None, f: PlanFacts, which: str) -> list[str]
         return [f"the {which} survey has not been opened"]
     if s.closed_at is not None:
         return []
+    due = s.close_reason(f.now)
+    if due is not None:
+        return [f"the {which} survey is due to close ({due}; the next lifecycle run closes it)"]
     if s.eligible == 0:
         return [f"the {which} survey has no eligible staff (no team headcounts)"]
-    if f.now >= s.closes_at or s.rate >= s.target_rate:
-        return [f"the {which} survey is due to close (the next lifecycle run closes it)"]
     return [
         f"the {which} survey is open until {s.closes_at:%d %B %Y}: {s.responses} of {s.eligible} responded "
         f"({s.rate:.0%}, target {s.target_rate:.0%})"

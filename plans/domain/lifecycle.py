@@ -61,7 +61,7 @@ def work_due(f: PlanFacts) -> list[str]:
         s = survey[f.stage]
         if s is None:
             due.append(f"open the {'baseline' if f.stage is Stage.EVIDENCE_SURVEY else 'repeat'} survey")
-        elif s.closed_at is None and (f.now >= s.closes_at or (s.eligible > 0 and s.rate >= s.target_rate)):
+        elif s.close_reason(f.now) is not None:
             due.append("close the survey")
     elif f.stage is Stage.SIGN_OFF and (f.sign_off is None or f.sign_off.round_version != f.version):
         due.append(f"send version {f.version} for sign-off")

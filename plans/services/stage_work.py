@@ -64,9 +64,9 @@ def _survey_work(session: Session, plan: Plan, kind: SurveyKind, now: datetime) 
         facts = facts_for(session, plan.id, now)
         s = facts.baseline if kind is SurveyKind.BASELINE else facts.repeat
         assert s is not None
-        if now >= survey.closes_at or (s.eligible and s.rate >= s.target_rate):
+        why = s.close_reason(now)
+        if why is not None:
             survey.closed_at = now
-            why = "target rate met" if s.rate >= s.target_rate else "end date reached"
             _audit(
                 session,
                 plan,

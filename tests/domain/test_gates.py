@@ -151,13 +151,18 @@ class TestSurveyReasons:
     @pytest.mark.parametrize("closes_in", [0, -1])
     def test_due_to_close_by_date(self, closes_in: int) -> None:
         assert survey_reasons(survey(closes_in=closes_in, responses=1), self.facts(), "baseline") == [
-            "the baseline survey is due to close (the next lifecycle run closes it)"
+            "the baseline survey is due to close (end date reached; the next lifecycle run closes it)"
+        ]
+
+    def test_no_eligible_still_closes_at_its_end_date(self) -> None:
+        assert survey_reasons(survey(closes_in=0, eligible=0), self.facts(), "baseline") == [
+            "the baseline survey is due to close (end date reached; the next lifecycle run closes it)"
         ]
 
     @pytest.mark.parametrize("responses", [6, 7, 10])
     def test_due_to_close_by_target_rate(self, responses: int) -> None:
         assert survey_reasons(survey(responses=responses), self.facts(), "baseline") == [
-            "the baseline survey is due to close (the next lifecycle run closes it)"
+            "the baseline survey is due to close (target rate met; the next lifecycle run closes it)"
         ]
 
     def test_open_says_rate_and_target(self) -> None:

@@ -173,7 +173,7 @@ class TestRepeatSurveyReasons:
 
     def test_missing_questions_added_to_survey_reason(self) -> None:
         assert repeat_survey_reasons(self.facts(repeat(("q9",), closed=False))) == [
-            "the repeat survey is due to close (the next lifecycle run closes it)",
+            "the repeat survey is due to close (end date reached; the next lifecycle run closes it)",
             "the repeat survey leaves out baseline question(s) q1, q2",
         ]
 
