@@ -36,6 +36,13 @@ app.add_typer(db_app, name="db")
 EXIT_CODES = {"invalid": 2, "not_found": 3, "conflict": 4, "forbidden": 5, "blocked": 6}
 
 
+def _database() -> None:
+    """Bring the configured database to the newest schema (cheap when it already is)."""
+    from plans.migrations import upgrade
+
+    upgrade(settings.resolved_database_url())
+
+
 def _fail(error: DomainError) -> None:
     typer.secho(f"error: {error.message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(EXIT_CODES.get(error.kind, 1))
@@ -44,9 +51,7 @@ def _fail(error: DomainError) -> None:
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database to the newest schema."""
-    from plans.migrations import upgrade
-
-    upgrade(settings.resolved_database_url())
+    _database()
     typer.echo(f"database at head: {settings.resolved_database_url()}")
 
 
@@ -56,13 +61,12 @@ def plan_create(
 ) -> None:
     """Load a plan with its organisation, teams, people, working party and vision, in one transaction."""
     from plans.files import load_plan_file
-    from plans.migrations import upgrade
     from plans.services.actors import SYSTEM
     from plans.services.plan_setup import create_plan
 
     try:
         spec = load_plan_file(file)
-        upgrade(settings.resolved_database_url())
+        _database()
         with session_scope() as s:
             plan = create_plan(s, spec=spec, actor=SYSTEM, now=utcnow())
             plan_id, slug = plan.id, plan.slug
@@ -76,6 +80,7 @@ def plan_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON i
     """Every plan with its stage, days in stage and what blocks it."""
     from plans.services.status import list_statuses
 
+    _database()
     with session_scope() as s:
         rows = list_statuses(s, now=utcnow())
     if as_json:
@@ -95,6 +100,7 @@ def plan_show(plan_id: int, as_json: Annotated[bool, typer.Option("--json")] = F
     """One plan: stage, blocked gates with reasons, and its stage history."""
     from plans.services.status import plan_status
 
+    _database()
     try:
         with session_scope() as s:
             st = plan_status(s, plan_id=plan_id, now=utcnow())
@@ -126,6 +132,7 @@ def plan_override(
     from plans.services.actors import actor_by_email
     from plans.services.lifecycle import override_gate
 
+    _database()
     try:
         with session_scope() as s:
             o = override_gate(s, plan_id=plan_id, actor=actor_by_email(s, as_email), reason=reason, now=utcnow())
@@ -145,6 +152,7 @@ def plan_move(
     from plans.services.actors import actor_by_email
     from plans.services.lifecycle import request_move
 
+    _database()
     try:
         with session_scope() as s:
             result = request_move(s, plan_id=plan_id, target=to, actor=actor_by_email(s, as_email), now=utcnow())
