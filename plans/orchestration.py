@@ -20,6 +20,10 @@ from plans.config import settings
 log = logging.getLogger(__name__)
 
 ACTIVE_STATES = ("SCHEDULED", "PENDING", "RUNNING", "PAUSED", "CANCELLING")
+# A wake-up runs in the request that recorded the decision: it must fail fast when Prefect is down or
+# hung (the reconcile flow starts the run later), not hold the person for the client's 60 s x 5 retries.
+WAKE_TIMEOUT_SECONDS = 5.0
+WAKE_RETRIES = 1
 
 
 def prefect_configured() -> bool:
@@ -38,15 +42,18 @@ def start_lifecycle_run(plan_id: int, plan_uid: str, idempotency_key: str) -> UU
         log.info("no Prefect API configured: plan %s will be picked up by the reconcile flow", plan_id)
         return None
     from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_REQUEST_TIMEOUT, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
 
-    run = run_deployment(
-        settings.lifecycle_deployment,
-        parameters={"plan_id": plan_id},
-        timeout=0,
-        tags=[f"plan:{plan_id}", f"plan-uid:{plan_uid}"],
-        idempotency_key=f"plan-{plan_uid}-{idempotency_key}",
-        as_subflow=False,
-    )
+    bounded = {PREFECT_API_REQUEST_TIMEOUT: WAKE_TIMEOUT_SECONDS, PREFECT_CLIENT_MAX_RETRIES: WAKE_RETRIES}
+    with temporary_settings(updates=bounded):
+        run = run_deployment(
+            settings.lifecycle_deployment,
+            parameters={"plan_id": plan_id},
+            timeout=0,
+            tags=[f"plan:{plan_id}", f"plan-uid:{plan_uid}"],
+            idempotency_key=f"plan-{plan_uid}-{idempotency_key}",
+            as_subflow=False,
+        )
     return run.id
 
 
