@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +54,6 @@ def wait_until(what: str, check: Callable[[Any], bool], timeout: float = STAGE_T
 def run_demo(out: Path, *, example: Path = EXAMPLE, prefect_home: Path | None = None) -> dict[str, Any]:
     """Run the whole demo; returns the summary also written to ``out/summary.json``."""
     started = time.monotonic()
-    t0 = utcnow()
     out.mkdir(parents=True, exist_ok=True)
     db_path = out / "coproduce.db"
     for stale in (db_path, out / "coproduce.db-wal", out / "coproduce.db-shm"):
@@ -77,8 +75,8 @@ def run_demo(out: Path, *, example: Path = EXAMPLE, prefect_home: Path | None = 
             wait_for_deployment(settings.lifecycle_deployment)
             say(f"  deployments served after {time.monotonic() - started:.1f} s")
             plan_id = _drive(example)
-            _wait_runs_finished(plan_id, t0)
-            summary = _summary(plan_id, t0, time.monotonic() - started)
+            _wait_runs_finished(plan_id)
+            summary = _summary(plan_id, time.monotonic() - started)
     finally:
         if served is not None:
             served.stop()
@@ -163,38 +161,36 @@ def _drive(example: Path) -> int:
     return plan_id
 
 
-def _lifecycle_runs(plan_id: int, t0: datetime) -> list[Any]:
+def _lifecycle_runs(plan_id: int) -> list[Any]:
+    """The plan's lifecycle runs, oldest first (its uid tag is unique across databases)."""
     with session_scope() as s:
         plan = PlanRepository(s).get(plan_id)
         assert plan is not None
         uid = plan.uid
     from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterExpectedStartTime, FlowRunFilterTags
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
     from prefect.client.schemas.sorting import FlowRunSort
 
     with get_client(sync_client=True) as client:
         return list(
             client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    tags=FlowRunFilterTags(all_=[f"plan-uid:{uid}"]),
-                    expected_start_time=FlowRunFilterExpectedStartTime(after_=t0),
-                ),
+                flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"plan-uid:{uid}"])),
                 sort=FlowRunSort.EXPECTED_START_TIME_ASC,
             )
         )
 
 
-def _wait_runs_finished(plan_id: int, t0: datetime, timeout: float = 60) -> None:
+def _wait_runs_finished(plan_id: int, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        runs = _lifecycle_runs(plan_id, t0)
+        runs = _lifecycle_runs(plan_id)
         if runs and all(r.state is not None and r.state.is_final() for r in runs):
             return
         time.sleep(0.3)
     say(f"warning: some lifecycle runs had not finished after {timeout:.0f} s; summary.json shows their states")
 
 
-def _summary(plan_id: int, t0: datetime, wall: float) -> dict[str, Any]:
+def _summary(plan_id: int, wall: float) -> dict[str, Any]:
     with session_scope() as s:
         plan = PlanRepository(s).get(plan_id)
         assert plan is not None
@@ -222,7 +218,7 @@ def _summary(plan_id: int, t0: datetime, wall: float) -> dict[str, Any]:
             "final_state": r.state.type.value if r.state else None,
             "started": r.start_time.isoformat() if r.start_time else None,
         }
-        for r in _lifecycle_runs(plan_id, t0)
+        for r in _lifecycle_runs(plan_id)
     ]
     return {
         "plan_id": plan_id,
