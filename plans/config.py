@@ -33,6 +33,29 @@ class Settings(BaseSettings):
     web_port: int = 8000
     prefect_port: int = 4200
     prefect_ui_url: str | None = Field(default=None, description="link target for a plan's flow runs")
+    public_url: str | None = Field(
+        default=None, description="the web app's address as people reach it, for links in email; default: web_host"
+    )
+    # sign-in
+    cookie_secure: bool = Field(default=True, description="send the session cookie over HTTPS only (localhost too)")
+    session_hours: float = Field(default=8.0, gt=0, description="a browser session ends this long after sign-in")
+    session_idle_minutes: float = Field(default=60.0, gt=0, description="... or after this long unused")
+    sign_in_link_minutes: float = Field(default=15.0, gt=0)
+    sign_in_max_failures: int = Field(default=5, ge=1, description="failed attempts per email address per window")
+    sign_in_max_client_failures: int = Field(default=20, ge=1, description="failed attempts per client per window")
+    sign_in_window_minutes: float = Field(default=15.0, gt=0)
+    # email: messages wait in the outbox until an SMTP server is configured
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "coproduce <coproduce@localhost>"
+
+    def resolved_public_url(self) -> str:
+        """Where people reach the web app, without a trailing slash."""
+        return (self.public_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the configured one, or the embedded SQLite file."""

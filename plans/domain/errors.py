@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-ErrorKind = Literal["invalid", "not_found", "conflict", "forbidden", "blocked"]
+ErrorKind = Literal["invalid", "not_found", "conflict", "forbidden", "blocked", "unauthenticated", "rate_limited"]
 
 
 class DomainError(Exception):
@@ -85,3 +85,15 @@ class StageLocked(DomainError):
     """The action belongs to another stage than the one the plan is in."""
 
     kind = "conflict"
+
+
+class NotSignedIn(DomainError):
+    """The action needs a signed-in person (or a valid API token) and there is none."""
+
+    kind = "unauthenticated"
+
+
+class TooManyAttempts(DomainError):
+    """Sign-in attempts beyond the limit; the message says when to try again."""
+
+    kind = "rate_limited"

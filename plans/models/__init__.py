@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate, re-exported here for Alembic and the repositories."""
 
+from plans.models.access import ApiToken, OutboxMessage, Password, SignInEvent, SignInLink, WebSession
 from plans.models.audit import AuditEvent
 from plans.models.base import Base, utcnow
 from plans.models.evaluation import Checkpoint, Expectation, PanelReview, SummativeReport, Verdict
@@ -12,12 +13,14 @@ from plans.models.plan import (
     StageEntry,
     StatementKind,
     VisionAgreement,
+    VisionComment,
     VisionStatement,
 )
 from plans.models.signoff import EvidenceKind, EvidenceLink, Recommendation, SignOffDecision, SignOffRound
 from plans.models.survey import Survey, SurveyFinding, SurveyKind, SurveyResponse
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Base",
     "Capacity",
@@ -27,13 +30,17 @@ __all__ = [
     "Expectation",
     "GateOverride",
     "Organisation",
+    "OutboxMessage",
     "PanelReview",
+    "Password",
     "Person",
     "PersonRole",
     "Plan",
     "PlanMember",
     "Recommendation",
     "Role",
+    "SignInEvent",
+    "SignInLink",
     "SignOffDecision",
     "SignOffRound",
     "StageEntry",
@@ -46,6 +53,8 @@ __all__ = [
     "Team",
     "Verdict",
     "VisionAgreement",
+    "VisionComment",
     "VisionStatement",
+    "WebSession",
     "utcnow",
 ]

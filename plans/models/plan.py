@@ -123,3 +123,16 @@ class GateOverride(Base):
     by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class VisionComment(Base):
+    """A working party member's comment on a vision statement (their own or another's)."""
+
+    __tablename__ = "vision_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("vision_statements.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

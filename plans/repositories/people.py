@@ -76,3 +76,25 @@ class PeopleRepository:
         return self.session.scalars(
             select(Team).where(Team.organisation_id == organisation_id).order_by(Team.code)
         ).all()
+
+    def team(self, team_id: int) -> Team | None:
+        return self.session.get(Team, team_id)
+
+    def manages(self, person_id: int, team_id: int) -> bool | None:
+        """Whether the person manages the team or a team above it; None if there is no such team."""
+        team = self.session.get(Team, team_id)
+        if team is None:
+            return None
+        seen: set[int] = set()
+        while team is not None and team.id not in seen:
+            if team.manager_id == person_id:
+                return True
+            seen.add(team.id)
+            team = self.session.get(Team, team.parent_id) if team.parent_id is not None else None
+        return False
+
+    def managed_team_ids(self, person_id: int) -> list[int]:
+        """Teams the person manages and every team below them (one recursive query)."""
+        tree = select(Team.id).where(Team.manager_id == person_id).cte("managed", recursive=True)
+        tree = tree.union(select(Team.id).join(tree, Team.parent_id == tree.c.id))
+        return sorted(self.session.scalars(select(tree.c.id)))

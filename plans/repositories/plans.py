@@ -71,6 +71,20 @@ class PlanRepository:
         )
         return [(m, p) for m, p in self.session.execute(stmt)]
 
+    def capacities(self, plan_id: int, person_id: int) -> set[Capacity]:
+        """Every capacity in which the person takes part in the plan."""
+        stmt = select(PlanMember.capacity).where(PlanMember.plan_id == plan_id, PlanMember.person_id == person_id)
+        return set(self.session.scalars(stmt))
+
+    def plans_of_member(self, person_id: int, capacity: Capacity) -> list[Plan]:
+        stmt = (
+            select(Plan)
+            .join(PlanMember, PlanMember.plan_id == Plan.id)
+            .where(PlanMember.person_id == person_id, PlanMember.capacity == capacity)
+            .order_by(Plan.id)
+        )
+        return list(self.session.scalars(stmt))
+
     def is_member(self, plan_id: int, person_id: int, capacity: Capacity) -> bool:
         stmt = select(PlanMember.id).where(
             PlanMember.plan_id == plan_id, PlanMember.person_id == person_id, PlanMember.capacity == capacity

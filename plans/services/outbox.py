@@ -1,0 +1,102 @@
+"""Email as part of a decision: rendered from templates and written to the outbox in the decision's own
+transaction, once per idempotency key; sent afterwards, one message per transaction.
+
+Sending cannot be exactly-once: if the SMTP server accepts a message and the process dies before the
+mark is committed, the message is sent again later. The resend carries the same ``Message-ID`` (it is
+derived from the idempotency key), so the duplicate is recognisable; the window is one SMTP
+conversation plus one commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.orm import Session
+
+from plans.config import settings
+from plans.models import OutboxMessage
+from plans.repositories.outbox import OutboxRepository
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "emails"
+MAX_BACKOFF = timedelta(hours=6)
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+    undefined=StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def render(template: str, **context: Any) -> Rendered:
+    """A message from ``emails/{template}.subject.txt``, ``.txt`` and ``.html`` (the HTML escaped)."""
+    subject = _env.get_template(f"{template}.subject.txt").render(**context).strip()
+    return Rendered(
+        subject=" ".join(subject.split()),
+        text=_env.get_template(f"{template}.txt").render(**context),
+        html=_env.get_template(f"{template}.html").render(**context),
+    )
+
+
+def message_id_for(key: str) -> str:
+    """A stable ``Message-ID`` for an idempotency key: a resend is recognisable as the same message."""
+    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "coproduce.invalid"
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
+
+
+def enqueue(
+    session: Session, *, key: str, kind: str, to: str, template: str, now: datetime, **context: Any
+) -> tuple[OutboxMessage, bool]:
+    """Write a message to the outbox unless one with ``key`` is there already; (message, created?)."""
+    body = render(template, **context)
+    message = OutboxMessage(
+        idempotency_key=key,
+        message_id=message_id_for(key),
+        kind=kind,
+        to_address=to,
+        subject=body.subject,
+        body_text=body.text,
+        body_html=body.html,
+        created_at=now,
+        next_attempt_at=now,
+        attempts=0,
+    )
+    return OutboxRepository(session).add_once(message)
+
+
+Send = Callable[[OutboxMessage], None]
+
+
+def send_one(session: Session, *, message_id: int, send: Send, now: datetime) -> str:
+    """Send one due message and mark it, or record the failure and when to try again.
+
+    Returns "sent", "failed", or "skipped" (already sent, not due, or being sent by another sender).
+    The caller commits straight after, which keeps the duplicate window to one SMTP conversation."""
+    message = OutboxRepository(session).get_for_update(message_id)
+    if message is None or message.sent_at is not None or message.next_attempt_at > now:
+        return "skipped"
+    message.attempts += 1
+    try:
+        send(message)
+    except Exception as exc:  # any failure to hand over is retried later; the reason is kept
+        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        message.next_attempt_at = now + min(timedelta(minutes=2 ** (message.attempts - 1)), MAX_BACKOFF)
+        session.flush()
+        return "failed"
+    message.sent_at, message.last_error = now, None
+    session.flush()
+    return "sent"
