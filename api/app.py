@@ -1,81 +1,132 @@
-"""The web app: a status page for coordinators and a small JSON API, until the full web app lands.
+"""The web app: pages for coordinators, managers, approvers, the working party and the citizen panel,
+and a JSON API under /api/v1 for every action a page can take.
 
-``create_app`` wires routes, templates and the one handler that turns domain errors into status codes.
+``create_app`` wires the routers, the permission check that runs on every route, and the handlers that
+turn domain errors into a status code with a readable page (or a JSON body under /api/).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Annotated
-
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy.orm import Session
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from plans.config import settings
-from plans.db import session_scope
+from api.pages import redirect, render
+from api.permissions import authorize, undeclared_routes
+from api.routers import (
+    account,
+    api_account,
+    api_inbox,
+    api_panel,
+    api_plans,
+    api_vision,
+    inbox,
+    panel,
+    plans_pages,
+    sign_in,
+    vision,
+)
+from api.web import mount_assets
 from plans.domain.errors import DomainError
-from plans.models import utcnow
-from plans.repositories.audit import AuditRepository
-from plans.schemas import PlanStatus
-from plans.services.status import list_statuses, plan_status
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-STATUS_CODES = {"invalid": 422, "not_found": 404, "conflict": 409, "forbidden": 403, "blocked": 409}
+STATUS_CODES = {
+    "invalid": 422,
+    "not_found": 404,
+    "conflict": 409,
+    "forbidden": 403,
+    "blocked": 409,
+    "unauthenticated": 401,
+    "rate_limited": 429,
+}
+TITLES = {
+    401: "Sign in to continue",
+    403: "You do not have permission",
+    404: "Page not found",
+    409: "That could not be done",
+    422: "There is a problem",
+    429: "Too many attempts",
+}
 
 
-def get_session() -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back if it raises."""
-    with session_scope() as session:
-        yield session
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        {"title": TITLES.get(status, "Sorry, there is a problem"), "message": message},
+        status=status,
+    )
 
 
 def create_app() -> FastAPI:
-    """The application with its routes and error handling."""
-    app = FastAPI(title="coproduce", version="0.1.0", openapi_url="/api/v1/openapi.json", docs_url="/api/v1/docs")
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
-    templates = Jinja2Templates(env=env)
+    """The application with its routes, permission checks and error handling."""
+    app = FastAPI(
+        title="coproduce",
+        version="0.1.0",
+        description="Co-produced learning and action plans: the JSON API behind every page.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        dependencies=[Depends(authorize)],
+    )
+    mount_assets(app)
+    for router in (
+        sign_in,
+        account,
+        plans_pages,
+        inbox,
+        vision,
+        panel,
+        api_account,
+        api_plans,
+        api_inbox,
+        api_vision,
+        api_panel,
+    ):
+        app.include_router(router.router)
 
     @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> JSONResponse | HTMLResponse:
+    async def domain_error(request: Request, exc: DomainError) -> Response:
         status = STATUS_CODES.get(exc.kind, 400)
-        if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": exc.kind, "detail": exc.message}, status_code=status)
-        return templates.TemplateResponse(request, "error.html", {"message": exc.message}, status_code=status)
+        if _is_api(request):
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+            return JSONResponse({"error": exc.kind, "detail": exc.message}, status_code=status, headers=headers)
+        if status == 401:
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/sign-in?next={target}", status_code=303)
+        return _error_page(request, status, exc.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": "http", "detail": exc.detail}, status_code=exc.status_code)
+        message = "Check the address is right." if exc.status_code == 404 else str(exc.detail)
+        return _error_page(request, exc.status_code, message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return await request_validation_exception_handler(request, exc)
+        problems = [f"{'.'.join(str(p) for p in e['loc'][1:]) or 'request'}: {e['msg']}" for e in exc.errors()]
+        return _error_page(request, 422, "; ".join(problems))
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def dashboard(request: Request, session: SessionDep) -> HTMLResponse:
-        plans = list_statuses(session, now=utcnow())
-        return templates.TemplateResponse(
-            request, "dashboard.html", {"plans": plans, "prefect_ui": settings.prefect_ui_url}
-        )
+    @app.get("/accessibility", response_class=HTMLResponse, include_in_schema=False)
+    def accessibility(request: Request) -> HTMLResponse:
+        return render(request, "accessibility.html")
 
-    @app.get("/plans/{plan_id}", response_class=HTMLResponse, include_in_schema=False)
-    def plan_page(request: Request, plan_id: int, session: SessionDep) -> HTMLResponse:
-        status = plan_status(session, plan_id=plan_id, now=utcnow())
-        audit = AuditRepository(session).for_plan(plan_id)
-        return templates.TemplateResponse(
-            request, "plan.html", {"plan": status, "audit": audit, "prefect_ui": settings.prefect_ui_url}
-        )
-
-    @app.get("/api/v1/plans", response_model=list[PlanStatus])
-    def api_plans(session: SessionDep) -> list[PlanStatus]:
-        """Every plan with its stage and the reasons its gate gives."""
-        return list_statuses(session, now=utcnow())
-
-    @app.get("/api/v1/plans/{plan_id}", response_model=PlanStatus)
-    def api_plan(plan_id: int, session: SessionDep) -> PlanStatus:
-        """One plan with its stage history."""
-        return plan_status(session, plan_id=plan_id, now=utcnow())
-
+    missing = undeclared_routes(app)
+    if missing:
+        raise RuntimeError(f"routes without a declared permission (api/permissions.py): {missing}")
     return app
+
+
+__all__ = ["create_app", "redirect"]

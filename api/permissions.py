@@ -9,12 +9,13 @@ does not exist, so guessing ids reveals nothing.
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from collections.abc import Iterator
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 
-from api.deps import SessionDep, anonymous_csrf, client_of, resolve_principal
+from api.deps import SessionDep, anonymous_csrf, resolve_principal
 from plans.domain.access import Rule, Verdict, verdict
 from plans.domain.errors import DomainError, NotFound, NotPermitted, NotSignedIn
 from plans.services.access import relation
@@ -140,10 +141,20 @@ MaybePrincipal = Annotated[Principal | None, Depends(authorize)]
 CurrentPrincipal = Annotated[Principal, Depends(require_principal)]
 
 
+def all_routes(routes: list[Any]) -> Iterator[Any]:
+    """Every route, including those of included routers (FastAPI 0.14x keeps those inside a wrapper)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from all_routes(list(inner.routes))
+        else:
+            yield route
+
+
 def undeclared_routes(app: FastAPI) -> list[str]:
     """Routes that have no entry in the permission table (the app refuses to start with any)."""
     missing = []
-    for route in app.routes:
+    for route in all_routes(list(app.routes)):
         name = getattr(route, "name", "")
         if isinstance(route, APIRoute) and name not in PERMISSIONS:
             missing.append(f"{sorted(route.methods)} {route.path} ({name})")

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from plans.models import Organisation, Person, PersonRole, Role, Team
+from plans.models import Organisation, Person, PersonRole, Plan, Role, Team
 
 
 class PeopleRepository:
@@ -98,3 +98,8 @@ class PeopleRepository:
         tree = select(Team.id).where(Team.manager_id == person_id).cte("managed", recursive=True)
         tree = tree.union(select(Team.id).join(tree, Team.parent_id == tree.c.id))
         return sorted(self.session.scalars(select(tree.c.id)))
+
+    def names_of_coordinators(self, plan_ids: list[int]) -> dict[int, str]:
+        """Each plan's coordinator's name."""
+        stmt = select(Plan.id, Person.name).join(Person, Person.id == Plan.coordinator_id).where(Plan.id.in_(plan_ids))
+        return {pid: name for pid, name in self.session.execute(stmt)}

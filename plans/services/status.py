@@ -27,6 +27,12 @@ def list_statuses(session: Session, *, now: datetime) -> list[PlanStatus]:
     return _statuses(session, ids, now, with_history=False)
 
 
+def statuses_for(session: Session, ids: list[int], now: datetime) -> list[PlanStatus]:
+    """The statuses of these plans, in the order given (history left out)."""
+    by_id = {s.id: s for s in _statuses(session, ids, now, with_history=False)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
 def _statuses(session: Session, ids: list[int], now: datetime, *, with_history: bool) -> list[PlanStatus]:
     repo = PlanRepository(session)
     facts = FactsRepository(session).load(ids, now)

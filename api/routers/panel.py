@@ -1,0 +1,5 @@
+"""Filled in by the panel work."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

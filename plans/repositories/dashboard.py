@@ -1,0 +1,125 @@
+"""All SQL for the coordinator's dashboard beyond the gates' facts: a page of plan ids, counts per
+stage, overdue approvers and checkpoints, and live response rates per team of open surveys. Each method
+is one query (or one per 900 ids) whatever the number of plans on the page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from plans.domain.stages import Stage
+from plans.models import (
+    Capacity,
+    Checkpoint,
+    Person,
+    Plan,
+    PlanMember,
+    SignOffDecision,
+    SignOffRound,
+    Survey,
+    SurveyResponse,
+    Team,
+)
+
+
+@dataclass(frozen=True)
+class TeamCount:
+    survey_id: int
+    team_id: int
+    team: str
+    manager: str | None
+    eligible: int
+    responses: int
+
+
+class DashboardRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def page_ids(self, stage: Stage | None, offset: int, limit: int) -> list[int]:
+        stmt = select(Plan.id).order_by(Plan.stage_entered_at, Plan.id).offset(offset).limit(limit)
+        if stage is not None:
+            stmt = stmt.where(Plan.stage == stage)
+        return list(self.session.scalars(stmt))
+
+    def counts_by_stage(self) -> dict[Stage, int]:
+        rows = self.session.execute(select(Plan.stage, func.count()).group_by(Plan.stage))
+        return {stage: n for stage, n in rows}
+
+    def open_rounds(self, plan_ids: Sequence[int]) -> dict[int, tuple[int, datetime, int]]:
+        """Open sign-off rounds: plan id -> (round id, deadline, version)."""
+        stmt = select(SignOffRound.plan_id, SignOffRound.id, SignOffRound.deadline, SignOffRound.version).where(
+            SignOffRound.plan_id.in_(plan_ids), SignOffRound.closed_at.is_(None)
+        )
+        return {pid: (rid, deadline, version) for pid, rid, deadline, version in self.session.execute(stmt)}
+
+    def undecided_approvers(self, round_ids: dict[int, int]) -> dict[int, list[str]]:
+        """For plan id -> open round id: the approvers with no decision on that round yet."""
+        if not round_ids:
+            return {}
+        decided = (
+            select(SignOffDecision.id)
+            .where(
+                SignOffDecision.approver_id == PlanMember.person_id,
+                SignOffDecision.round_id.in_(list(round_ids.values())),
+                SignOffDecision.plan_id == PlanMember.plan_id,
+            )
+            .exists()
+        )
+        stmt = (
+            select(PlanMember.plan_id, Person.name)
+            .join(Person, Person.id == PlanMember.person_id)
+            .where(PlanMember.plan_id.in_(list(round_ids)), PlanMember.capacity == Capacity.APPROVER, ~decided)
+            .order_by(PlanMember.plan_id, Person.name)
+        )
+        out: dict[int, list[str]] = {}
+        for plan_id, name in self.session.execute(stmt):
+            out.setdefault(plan_id, []).append(name)
+        return out
+
+    def overdue_checkpoints(self, plan_ids: Sequence[int], today: date) -> dict[int, list[tuple[int, date]]]:
+        stmt = (
+            select(Checkpoint.plan_id, Checkpoint.number, Checkpoint.due_on)
+            .where(Checkpoint.plan_id.in_(plan_ids), Checkpoint.recorded_at.is_(None), Checkpoint.due_on < today)
+            .order_by(Checkpoint.plan_id, Checkpoint.number)
+        )
+        out: dict[int, list[tuple[int, date]]] = {}
+        for plan_id, number, due in self.session.execute(stmt):
+            out.setdefault(plan_id, []).append((number, due))
+        return out
+
+    def open_surveys(self, plan_ids: Sequence[int], now: datetime) -> dict[int, Survey]:
+        """The survey each plan has open now (baseline or repeat), if any."""
+        stmt = select(Survey).where(Survey.plan_id.in_(plan_ids), Survey.closed_at.is_(None), Survey.opens_at <= now)
+        return {s.plan_id: s for s in self.session.scalars(stmt)}
+
+    def team_counts(self, surveys: dict[int, Survey]) -> list[TeamCount]:
+        """Eligible headcount and responses per team for each open survey (teams of the plan's
+        organisation with anyone eligible), with each team's manager."""
+        if not surveys:
+            return []
+        by_survey = {s.id: s for s in surveys.values()}
+        responses = (
+            select(SurveyResponse.survey_id, SurveyResponse.team_id, func.count().label("n"))
+            .where(SurveyResponse.survey_id.in_(list(by_survey)))
+            .group_by(SurveyResponse.survey_id, SurveyResponse.team_id)
+            .subquery()
+        )
+        manager = aliased(Person)
+        stmt = (
+            select(Survey.id, Team.id, Team.name, manager.name, Team.eligible_headcount, responses.c.n)
+            .join(Plan, Plan.id == Survey.plan_id)
+            .join(Team, Team.organisation_id == Plan.organisation_id)
+            .outerjoin(manager, manager.id == Team.manager_id)
+            .outerjoin(responses, (responses.c.survey_id == Survey.id) & (responses.c.team_id == Team.id))
+            .where(Survey.id.in_(list(by_survey)), Team.eligible_headcount > 0)
+            .order_by(Survey.id, Team.name)
+        )
+        return [
+            TeamCount(sid, tid, name, mgr, eligible, n or 0)
+            for sid, tid, name, mgr, eligible, n in self.session.execute(stmt)
+        ]
