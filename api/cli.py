@@ -33,7 +33,23 @@ db_app = typer.Typer(help="The application database.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 app.add_typer(db_app, name="db")
 
-EXIT_CODES = {"invalid": 2, "not_found": 3, "conflict": 4, "forbidden": 5, "blocked": 6}
+
+def _register_access_commands() -> None:
+    from api.cli_access import mail_app, user_app
+
+    app.add_typer(user_app, name="user")
+    app.add_typer(mail_app, name="mail")
+
+
+EXIT_CODES = {
+    "invalid": 2,
+    "not_found": 3,
+    "conflict": 4,
+    "forbidden": 5,
+    "blocked": 6,
+    "unauthenticated": 5,
+    "rate_limited": 7,
+}
 
 
 def _database() -> None:
@@ -194,6 +210,9 @@ def web(
     import uvicorn
 
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="warning")
+
+
+_register_access_commands()
 
 
 def main() -> None:  # pragma: no cover - console entry
