@@ -90,10 +90,13 @@ def _hidden(params: dict[str, str]) -> NotFound:
     return NotFound(f"plan {params.get('plan_id', '')} was not found")
 
 
-async def _check_csrf(request: Request, principal: Principal | None) -> None:
+async def _check_csrf(request: Request, principal: Principal | None, route: str | None) -> None:
     """Unsafe requests from a browser carry the form token: in a form field or the X-CSRF-Token
-    header. Requests with an API token carry no ambient authority and need none."""
+    header. Requests with an API token carry no ambient authority and need none, and signing out a
+    session that has already ended protects nothing."""
     if request.method not in UNSAFE or (principal is not None and principal.via == "token"):
+        return
+    if route == "sign_out" and principal is None:
         return
     expected = principal.csrf_token if principal is not None else anonymous_csrf(request)
     given = request.headers.get("x-csrf-token")
@@ -119,7 +122,7 @@ async def authorize(request: Request, session: SessionDep) -> Principal | None:
         raise NotPermitted(f"no permission is declared for {request.url.path}; it is refused")
     if rule is not Rule.PUBLIC and principal is None:
         raise NotSignedIn("Sign in to see this page.")
-    await _check_csrf(request, principal)
+    await _check_csrf(request, principal, name)
     params = dict(request.path_params)
     rel = relation(session, rule=rule, person_id=principal.person_id, params=params) if principal else None
     outcome = verdict(rule, principal.role_names if principal else None, rel)
