@@ -73,6 +73,25 @@ def user_link(email: Annotated[str, typer.Argument(help="Whose sign-in link")]) 
     typer.echo(f"{link}\n(works once, for {int(settings.sign_in_link_minutes)} minutes)")
 
 
+@user_app.command("token")
+def user_token(
+    email: Annotated[str, typer.Argument(help="Whose token: it acts with this person's roles")],
+    name: Annotated[str, typer.Option("--name", help="What will use it, e.g. 'HR nightly import'")],
+) -> None:
+    """Make an API token for someone (e.g. a service account) and print it; it is shown only once."""
+    from api.cli import _database, _fail
+    from plans.services.api_tokens import create_token
+    from plans.services.auth import principal_of
+
+    try:
+        _database()
+        with session_scope() as s:
+            token, _ = create_token(s, principal=principal_of(s, email=email), name=name, now=utcnow())
+    except DomainError as e:
+        _fail(e)
+    typer.echo(token)
+
+
 @mail_app.command("list")
 def mail_list() -> None:
     """The messages waiting in the outbox, oldest first."""

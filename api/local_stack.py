@@ -67,6 +67,7 @@ def run_stack(*, with_example: bool = False) -> None:
             "COPRODUCE_DATABASE_URL": database_url,
             "PREFECT_API_URL": server.api_url,
             "COPRODUCE_PREFECT_UI_URL": server.ui_url,
+            "COPRODUCE_PUBLIC_URL": os.environ.get("COPRODUCE_PUBLIC_URL") or f"http://{settings.web_host}:{web_port}",
         }
         web = ChildProcess(
             "web app",
@@ -94,6 +95,8 @@ def run_stack(*, with_example: bool = False) -> None:
         print(
             f"\ncoproduce is up:\n  web app     http://{settings.web_host}:{web_port}\n"
             f"  Prefect UI  {server.ui_url}\n  database    {database_url}\n  logs        {logs}\n"
+            "To sign in, add yourself first (in another terminal):\n"
+            "  coproduce user add you@example.org --name 'Your Name' --role coordinator\n"
             "Press Ctrl-C to stop.",
             flush=True,
         )

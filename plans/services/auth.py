@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from plans.config import settings
 from plans.delivery import deliver_after_commit
+from plans.domain.errors import NotFound
 from plans.models import Person, Role, SignInEvent, SignInLink, WebSession
 from plans.repositories.access import LIMITED, AccessRepository
 from plans.repositories.people import PeopleRepository
@@ -222,6 +223,14 @@ def principal_for_session(session: Session, *, cookie: str, now: datetime) -> Pr
 def _principal(session: Session, person: Person, via: str, csrf: str | None) -> Principal:
     roles = frozenset(PeopleRepository(session).roles_of(person.id))
     return Principal(person.id, person.name, person.email, roles, via, csrf)
+
+
+def principal_of(session: Session, *, email: str) -> Principal:
+    """The principal for a person by email, for commands run by an administrator on the server."""
+    person = PeopleRepository(session).people_by_email([normalise_email(email)]).get(normalise_email(email))
+    if person is None:
+        raise NotFound(f"email: nobody has the address {email}")
+    return _principal(session, person, "cli", None)
 
 
 def sign_out(session: Session, *, cookie: str, now: datetime) -> None:

@@ -50,10 +50,18 @@ def test_up_serves_and_stops_cleanly(tmp_path: Path) -> None:
         assert web and prefect, output
         children = psutil.Process(proc.pid).children(recursive=True)
         assert len(children) >= 3
-        page = httpx.get(web.group(1) + "/", timeout=10)
+        assert httpx.get(web.group(1) + "/", timeout=10).status_code == 303  # to sign in
+        cli = [sys.executable, "-m", "api.cli", "user"]
+        add = [*cli, "add", "coord@example.org", "--name", "Coordinator", "--role", "coordinator", "--no-password"]
+        subprocess.run(add, env=env, check=True, capture_output=True)
+        token = subprocess.run(
+            [*cli, "token", "coord@example.org", "--name", "test"], env=env, check=True, capture_output=True, text=True
+        ).stdout.strip()
+        bearer = {"Authorization": f"Bearer {token}"}
+        page = httpx.get(web.group(1) + "/plans", headers=bearer, timeout=10)
         assert page.status_code == 200 and "Citizen voice workforce development plan" in page.text
         assert httpx.get(prefect.group(1) + "/api/health", timeout=10).status_code == 200
-        plans = httpx.get(web.group(1) + "/api/v1/plans", timeout=10).json()
+        plans = httpx.get(web.group(1) + "/api/v1/plans", headers=bearer, timeout=10).json()["rows"]
         assert plans[0]["stage"] == "vision"
         # the first lifecycle run, started when the plan was created, is executed by the served flows
         deadline, state = time.monotonic() + 90, None
