@@ -1,108 +1,11 @@
-"""A real Prefect API for the flow tests: one Prefect server per session, and per test the
-deployments of prefect.yaml served by ``python -m flows.serve`` against that test's database."""
+"""The flow tests run against a real Prefect API (see tests/prefect_stack.py)."""
 
-from __future__ import annotations
-
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import Any
-from uuid import UUID
-
-import pytest
-from prefect import get_client
-from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
-from prefect.client.schemas.objects import FlowRun
-from prefect.client.schemas.sorting import FlowRunSort
-from prefect.settings import (
-    PREFECT_API_URL,
-    PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
-    PREFECT_LOGGING_TO_API_ENABLED,
-    temporary_settings,
+from tests.prefect_stack import (  # noqa: F401 (fixtures and helpers used by the flow tests)
+    all_final,
+    lifecycle_runs,
+    plan_uid,
+    prefect_api,
+    served,
+    start_run,
+    wait_for,
 )
-
-from flows.server import ChildProcess, PrefectServer, flow_server, free_port, wait_for_deployment
-from plans import orchestration
-from plans.config import settings
-from plans.db import session_scope
-from plans.repositories.plans import PlanRepository
-from tests.conftest import Database
-
-
-@pytest.fixture(scope="session")
-def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """One real ``prefect server start`` for the whole session, as ``coproduce up`` runs it. (The
-    test harness's ephemeral server runs no scheduler, and the schedule test needs one.)"""
-    home = tmp_path_factory.mktemp("prefect-home")
-    server = PrefectServer(home, free_port(4290), home / "server.log", ui=False)
-    server.start()
-    try:
-        server.wait_healthy(timeout=150)
-        # in-process flow runs ship logs to the API; off here, so nothing flushes to a stopped server at exit
-        quiet = {
-            PREFECT_API_URL: server.api_url,
-            PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
-            PREFECT_LOGGING_TO_API_ENABLED: False,
-        }
-        with temporary_settings(updates=quiet):
-            yield server.api_url
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def served(prefect_api: str, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ChildProcess]:
-    """The lifecycle and reconcile deployments served for this test's database, wake-ups on."""
-    process = flow_server(prefect_api, db.url, tmp_path / "flow-server.log", {"COPRODUCE_SERVE_SCHEDULES": "0"})
-    process.start()
-    try:
-        wait_for_deployment(settings.lifecycle_deployment, timeout=90)
-        monkeypatch.setattr(settings, "wake_flows", True)
-        yield process
-    finally:
-        process.stop()
-
-
-def plan_uid(plan_id: int) -> str:
-    with session_scope() as s:
-        plan = PlanRepository(s).get(plan_id)
-        assert plan is not None
-        return plan.uid
-
-
-def start_run(plan_id: int, key: str) -> UUID:
-    """Start a lifecycle deployment run for the plan, as a wake-up would."""
-    run_id = orchestration.start_lifecycle_run(plan_id, plan_uid(plan_id), key)
-    assert run_id is not None
-    return run_id
-
-
-def lifecycle_runs(plan_id: int) -> list[FlowRun]:
-    """The plan's lifecycle runs, oldest first."""
-    with get_client(sync_client=True) as client:
-        return list(
-            client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"plan-uid:{plan_uid(plan_id)}"])),
-                sort=FlowRunSort.EXPECTED_START_TIME_ASC,
-            )
-        )
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 90, process: ChildProcess | None = None) -> Any:
-    """Poll ``check`` until it returns something truthy; fail with the flow server's log tail."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.25)
-    tail = process.tail(40) if process else ""
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{tail}")
-
-
-def all_final(plan_id: int, count: int) -> list[FlowRun] | None:
-    """The plan's runs once there are ``count`` of them and all have finished."""
-    runs = lifecycle_runs(plan_id)
-    if len(runs) >= count and all(r.state is not None and r.state.is_final() for r in runs):
-        return runs
-    return None

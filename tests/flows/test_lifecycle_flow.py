@@ -29,7 +29,7 @@ from plans.repositories.evaluation import EvaluationRepository
 from plans.repositories.surveys import SurveyRepository
 from plans.services import recommendations
 from tests.conftest import SMALL_PLAN, Database
-from tests.flows.conftest import all_final, lifecycle_runs, start_run, wait_for
+from tests.prefect_stack import all_final, lifecycle_runs, start_run, wait_for
 from tests.support import create, events, push, stage_of, walk_to
 
 pytestmark = pytest.mark.prefect
