@@ -8,6 +8,7 @@ that the keyboard reaches everything, that axe finds nothing to fix. These fixtu
 - ``page``: a new tab in a fresh browser context (no cookies shared between tests) that can reach only this
   machine, so the suite never fetches anything from the internet (the NHS stylesheet names web fonts on
   assets.nhs.uk; pages fall back to Arial without them, as the design system intends);
+- ``sign_in``: ``sign_in(email, *roles)`` makes a person with those roles and signs them in in ``page``;
 - ``browser``: one headless Chromium for the session.
 
 Playwright's own browser download is never used: /usr/bin/chromium is Debian's package (``.ci/run`` installs it).
@@ -21,7 +22,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,7 +30,12 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, Playwright, Route, sync_playwright
 
+from api.deps import SESSION_COOKIE
+from plans.db import session_scope
+from plans.models import Role, utcnow
+from plans.services.auth import start_session
 from tests.conftest import Database
+from tests.web import make_user
 
 CHROMIUM = Path(os.environ.get("COPRODUCE_CHROMIUM", "/usr/bin/chromium"))
 REQUIRE_BROWSER = os.environ.get("COPRODUCE_REQUIRE_BROWSER") == "1"
@@ -87,6 +93,24 @@ def page(browser: Browser) -> Iterator[Page]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture
+def sign_in(page: Page, live_server: str) -> Callable[..., int]:
+    """``sign_in(email, *roles, name=...)``: a person with these roles, signed in in ``page``; returns their id.
+
+    The session is opened directly (as tests/web.py does for the test client) rather than through the form, so a
+    test of any page starts there signed in; the sign-in form has tests of its own.
+    """
+
+    def _sign_in(email: str, *roles: Role, name: str = "") -> int:
+        person_id = make_user(email, *roles, name=name)
+        with session_scope() as s:
+            cookie = start_session(s, person_id=person_id, method="test", now=utcnow())
+        page.context.add_cookies([{"name": SESSION_COOKIE, "value": cookie, "url": live_server}])
+        return person_id
+
+    return _sign_in
 
 
 @pytest.fixture(params=["sqlite"])
