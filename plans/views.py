@@ -109,3 +109,147 @@ class ApiTokenOut(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+
+
+# the vision ------------------------------------------------------------------------------------------
+
+
+class VisionCommentOut(BaseModel):
+    id: int
+    statement_id: int
+    author: str
+    author_kind: str | None  # "citizen" or "staff"; None once the author has left the working party
+    text: str
+    created_at: datetime
+
+
+class VisionStatementOut(BaseModel):
+    """A statement as everyone sees it: citizens' and staff's carry the same fields and the same weight."""
+
+    id: int
+    kind: str
+    text: str
+    author: str
+    author_kind: str | None
+    created_at: datetime
+    comments: list[VisionCommentOut]
+
+
+class VisionMemberOut(BaseModel):
+    name: str
+    kind: str | None
+    contributed: bool
+    agreed_at: datetime | None
+
+
+class VisionView(BaseModel):
+    """A plan's vision, its working party's agreement, the vision gate's reasons, and what the viewer
+    may do (``can_contribute``: a working party member while the plan is in the vision stage)."""
+
+    plan_id: int
+    title: str
+    stage: str
+    stage_label: str
+    open: bool
+    aspirations: list[VisionStatementOut]
+    current_state: list[VisionStatementOut]
+    members: list[VisionMemberOut]
+    agreed: list[str]
+    not_agreed: list[str]
+    citizens_contributed: bool
+    staff_contributed: bool
+    reasons: list[str]
+    viewer_is_member: bool
+    can_contribute: bool
+    my_agreement: datetime | None
+
+
+class VisionPlanRow(BaseModel):
+    plan_id: int
+    title: str
+    stage: str
+    stage_label: str
+    open: bool
+    agreed_at: datetime | None
+
+
+class AgreementOut(BaseModel):
+    plan_id: int
+    agreed_at: datetime
+
+
+# the citizen panel's published outputs ------------------------------------------------------------
+
+
+class CheckpointOut(BaseModel):
+    output: str  # the name panel reviews use for it: "formative-<number>"
+    number: int
+    due_on: date
+    recorded_at: datetime
+    what_we_did: str
+    what_we_learned: str
+    what_we_will_change: str
+    attendance: int | None
+
+
+class SummativeReportOut(BaseModel):
+    output: str
+    what_we_did: str
+    what_we_learned: str
+    pleased_about: str
+    could_have_been_different: str
+    recorded_at: datetime
+
+
+class FindingChangeOut(BaseModel):
+    """One question of the repeat survey against the baseline. A figure for a group below the
+    reporting threshold is never given: ``suppressed`` findings carry no numbers at all."""
+
+    question_id: str
+    question: str
+    suppressed: bool
+    responses: int | None
+    repeat_pct: float | None
+    baseline_pct: float | None
+    difference: float | None
+    ci_low: float | None
+    ci_high: float | None
+    significant: bool | None
+    note: str | None
+
+
+class SurveyComparisonOut(BaseModel):
+    title: str
+    closed_at: datetime
+    threshold: int
+    analysed: bool
+    findings: list[FindingChangeOut]
+
+
+class PanelReviewOut(BaseModel):
+    id: int
+    output: str
+    member: str
+    verdict: str
+    text: str
+    at: datetime
+    response: str | None
+    responded_by: str | None
+    responded_at: datetime | None
+
+
+class PanelPlanView(BaseModel):
+    """What a plan has published for its citizen panel, and the panel's reviews of it; nothing else."""
+
+    plan_id: int
+    title: str
+    stage: str
+    stage_label: str
+    checkpoints: list[CheckpointOut]
+    summative_report: SummativeReportOut | None
+    repeat_survey: SurveyComparisonOut | None
+    reviews: list[PanelReviewOut]
+
+
+class PanelHome(BaseModel):
+    plans: list[PanelPlanView]
