@@ -111,6 +111,81 @@ class ApiTokenOut(BaseModel):
     revoked_at: datetime | None
 
 
+class SignOffRequest(BaseModel):
+    """A plan version waiting for the signed-in approver's decision."""
+
+    plan_id: int
+    title: str
+    version: int
+    deadline: datetime
+    overdue: bool
+
+
+class PastDecision(BaseModel):
+    """A decision the signed-in approver made, on any plan."""
+
+    plan_id: int
+    title: str
+    version: int
+    decision: str
+    comment: str
+    at: datetime
+
+
+class TeamSurveyRates(BaseModel):
+    """One open survey's live response rates for a set of teams (a manager's, or a team and those
+    below it): counts and rates only, never answers."""
+
+    survey_id: int
+    plan_id: int
+    plan_title: str
+    title: str
+    kind: str
+    target_rate: float
+    closes_at: datetime
+    eligible: int
+    responses: int
+    rate: float
+    below_target: bool
+    teams: list[TeamRate]
+
+
+class TeamLink(BaseModel):
+    team_id: int
+    team: str
+    organisation: str
+
+
+class InboxView(BaseModel):
+    """What is waiting for one person: sign-off requests, their past decisions, their teams' rates."""
+
+    sign_off_requests: list[SignOffRequest]
+    decisions: list[PastDecision]
+    decisions_limited_to: int
+    teams: list[TeamLink]
+    surveys: list[TeamSurveyRates]
+
+
+class SignOffReview(BaseModel):
+    """The approver's review page: the sign-off view, whether it awaits a decision, and theirs if made."""
+
+    sign_off: SignOffView
+    awaiting_decision: bool
+    mine: DecisionOut | None
+
+
+class TeamView(BaseModel):
+    """A team and the teams below it, with their live response rates for each open survey."""
+
+    team_id: int
+    team: str
+    organisation: str
+    manager: str | None
+    parent_id: int | None
+    sub_teams: list[TeamLink]
+    surveys: list[TeamSurveyRates]
+
+
 # the vision ------------------------------------------------------------------------------------------
 
 

@@ -1,5 +1,149 @@
-"""Filled in by the inbox work."""
+"""The pages of managers and approvers: the inbox ("what is waiting for me"), the review of a plan out
+for sign-off with its decision form, and a team's live response rates.
 
-from fastapi import APIRouter
+The decision form follows the NHS design system's error pattern: a refused decision (no choice made, a
+comment missing, a version that moved on while the page was open, a second decision) comes back as the
+same page with an error summary and the field's own message, never as a bare error page.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import SessionDep
+from api.pages import redirect, render
+from api.permissions import CurrentPrincipal
+from plans.domain.errors import AlreadyDecided, DomainError, InvalidInput, StageLocked, StaleVersion
+from plans.domain.facts import Decision
+from plans.models import utcnow
+from plans.services import inbox as inbox_service
+from plans.services.lifecycle import load_plan
+from plans.services.recommendations import decide
+
+router = APIRouter(include_in_schema=False)
+
+# the people who use this are in England: times show as they read their clocks, with BST when it applies
+UK = ZoneInfo("Europe/London")
+MAX_COMMENT = 4000
+DECISION_WORDS = {
+    Decision.APPROVE: "approve",
+    Decision.REQUEST_CHANGES: "request changes",
+    Decision.REJECT: "reject",
+}
+CHOOSE = "Select whether you approve, request changes or reject"
+# the service's rule in the design system's words for an error message: say what to do
+COMMENT_NEEDED = {
+    Decision.REQUEST_CHANGES: "Enter a comment saying what needs to change",
+    Decision.REJECT: "Enter a comment saying why you reject the plan",
+}
+
+
+def when(moment: datetime | None) -> str:
+    """A moment as people in England read it: "8 December 2026 at 2:59am"."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(UK)
+    return f"{local.day} {local:%B %Y} at {local.hour % 12 or 12}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
+
+
+def _message(exc: DomainError) -> tuple[str, str]:
+    """The form field a refusal is about and the sentence to show: services prefix ``field: ``."""
+    if isinstance(exc, AlreadyDecided):
+        return "form", "You have already recorded your decision on this version. A decision cannot be changed."
+    if isinstance(exc, StageLocked):
+        return "form", "This plan is no longer waiting for a sign-off decision, so your decision was not recorded."
+    field, sep, rest = exc.message.partition(": ")
+    if sep and field in ("comment", "version", "decision"):
+        return field, rest[:1].upper() + rest[1:]
+    return "form", exc.message[:1].upper() + exc.message[1:]
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(request: Request, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    now = utcnow()
+    view = inbox_service.inbox(session, person_id=principal.person_id, now=now)
+    return render(request, "inbox.html", {"view": view, "when": when, "now": now})
+
+
+def _sign_off_page(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    plan_id: int,
+    *,
+    errors: dict[str, str] | None = None,
+    values: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    review = inbox_service.review(session, plan_id=plan_id, person_id=principal.person_id)
+    context = {
+        "review": review,
+        "view": review.sign_off,
+        "errors": errors or {},
+        "values": values or {},
+        "when": when,
+        "now": utcnow(),
+        "words": {d.value: w for d, w in DECISION_WORDS.items()},
+        "max_comment": MAX_COMMENT,
+    }
+    return render(request, "sign_off.html", context, status)
+
+
+@router.get("/inbox/sign-off/{plan_id}", response_class=HTMLResponse)
+def sign_off_page(request: Request, plan_id: int, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    return _sign_off_page(request, session, principal, plan_id)
+
+
+@router.post("/inbox/sign-off/{plan_id}", response_class=HTMLResponse)
+def sign_off_form(
+    request: Request,
+    plan_id: int,
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    decision: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+    version: Annotated[str, Form()] = "",
+) -> Response:
+    values = {"decision": decision, "comment": comment}
+    errors: dict[str, str] = {}
+    chosen = next((d for d in Decision if d.value == decision), None)
+    if chosen is None:
+        errors["decision"] = CHOOSE
+    if len(comment) > MAX_COMMENT:
+        errors["comment"] = f"Comment must be {MAX_COMMENT:,} characters or fewer"
+    if not version.strip().isdigit():
+        errors["form"] = "The page did not say which version you reviewed. Reload the page and try again."
+    if errors or chosen is None:
+        return _sign_off_page(request, session, principal, plan_id, errors=errors, values=values, status=422)
+    try:
+        row = decide(
+            session,
+            plan_id=plan_id,
+            actor=principal.actor,
+            version=int(version),
+            decision=chosen,
+            comment=comment,
+            now=utcnow(),
+        )
+    except (InvalidInput, StaleVersion, AlreadyDecided, StageLocked) as exc:
+        session.rollback()  # nothing was written; end the locking transaction before showing the page again
+        field, text = _message(exc)
+        if field == "comment" and chosen in COMMENT_NEEDED:
+            text = COMMENT_NEEDED[chosen]
+        status = 422 if exc.kind == "invalid" else 409
+        return _sign_off_page(request, session, principal, plan_id, errors={field: text}, values=values, status=status)
+    title = load_plan(session, plan_id).title
+    return redirect(
+        "/inbox", f"Your decision is recorded: {DECISION_WORDS[row.decision]} on version {row.version} of {title}."
+    )
+
+
+@router.get("/teams/{team_id}", response_class=HTMLResponse)
+def team_page(request: Request, team_id: int, session: SessionDep, principal: CurrentPrincipal) -> Response:
+    view = inbox_service.team(session, team_id=team_id, now=utcnow())
+    return render(request, "team.html", {"view": view, "when": when})
