@@ -53,6 +53,9 @@ def start_lifecycle_run(plan_id: int, plan_uid: str, idempotency_key: str) -> UU
             tags=[f"plan:{plan_id}", f"plan-uid:{plan_uid}"],
             idempotency_key=f"plan-{plan_uid}-{idempotency_key}",
             as_subflow=False,
+            # always the blocking call: from a web request's thread Prefect may guess "async" and hand
+            # back a coroutine that nobody awaits (the wake-up would be silently lost)
+            _sync=True,
         )
     return run.id
 

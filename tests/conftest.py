@@ -22,6 +22,7 @@ from plans.config import settings
 from plans.db import engine_for
 from plans.migrations import upgrade
 from plans.models import Base
+from tests.mail_server import smtp_server  # noqa: F401 (a real SMTP server for any test that asks for it)
 
 PG_BASE = os.environ.get("COPRODUCE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("COPRODUCE_REQUIRE_POSTGRES") == "1"

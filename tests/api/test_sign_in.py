@@ -15,7 +15,7 @@ from plans.models import Role, SignInEvent, utcnow
 from plans.repositories.access import AccessRepository
 from plans.services import auth
 from tests.conftest import Database
-from tests.mail_server import Mailbox, smtp_server  # noqa: F401 (fixture)
+from tests.mail_server import Mailbox
 from tests.web import PASSWORD, client, make_user, signed_in
 
 EMAIL = "coordinator@example.nhs.uk"

@@ -18,6 +18,7 @@ Without it the browser tests are skipped and the run ends with a loud "BROWSER N
 
 from __future__ import annotations
 
+import contextvars
 import os
 import socket
 import threading
@@ -138,7 +139,12 @@ def live_server(db: Database) -> Iterator[str]:
     port = sock.getsockname()[1]
     config = uvicorn.Config(create_app(), log_level="warning", access_log=False)
     server = _ThreadedServer(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True)
+    # the server thread runs in a copy of this thread's context, so settings entered as context (the Prefect
+    # API of tests/prefect_stack.py) reach the app's request handlers too
+    context = contextvars.copy_context()
+    thread = threading.Thread(
+        target=context.run, args=(server.run,), kwargs={"sockets": [sock]}, name="live-server", daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 15
     while not server.started:
