@@ -9,7 +9,7 @@ that the keyboard reaches everything, that axe finds nothing to fix. These fixtu
   machine, so the suite never fetches anything from the internet (the NHS stylesheet names web fonts on
   assets.nhs.uk; pages fall back to Arial without them, as the design system intends);
 - ``sign_in``: ``sign_in(email, *roles)`` makes a person with those roles and signs them in in ``page``;
-- ``browser``: one headless Chromium for the session.
+- ``browser``: one headless Chromium per test module (see ``playwright_driver`` for why not per session).
 
 Playwright's own browser download is never used: /usr/bin/chromium is Debian's package (``.ci/run`` installs it).
 Without it the browser tests are skipped and the run ends with a loud "BROWSER NOT TESTED"; with
@@ -55,14 +55,15 @@ _browser_problem: str | None = None
 _browser_skipped = 0
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Playwright]:
-    """Playwright's driver; started only when a browser test runs."""
+    """Playwright's driver, per test module: its sync API keeps an asyncio loop running in this thread
+    while it lives, and Prefect's sync/async dispatch would then hand later tests coroutines."""
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     """One headless Debian Chromium for the whole session (skipped, or failed under CI, when it is missing)."""
     global _browser_problem
