@@ -13,6 +13,8 @@ moving.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from plans.config import settings
@@ -90,3 +92,40 @@ def plans_with_active_runs() -> set[str]:
             if len(runs) < 200:
                 return active
             offset += 200
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One lifecycle run of a plan as the coordinator's page lists it."""
+
+    id: UUID
+    name: str
+    state: str
+    started: datetime | None
+
+
+def recent_runs(plan_uid: str, limit: int = 10) -> list[RunInfo] | None:
+    """The plan's latest lifecycle runs, newest first; None when Prefect is not configured or not
+    reachable (the page says so rather than waiting on it)."""
+    if not prefect_configured():
+        return None
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+    from prefect.client.schemas.sorting import FlowRunSort
+    from prefect.settings import PREFECT_API_REQUEST_TIMEOUT, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+
+    bounded = {PREFECT_API_REQUEST_TIMEOUT: WAKE_TIMEOUT_SECONDS, PREFECT_CLIENT_MAX_RETRIES: 0}
+    try:
+        with temporary_settings(updates=bounded), get_client(sync_client=True) as client:
+            runs = client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[f"plan-uid:{plan_uid}"])),
+                sort=FlowRunSort.START_TIME_DESC,
+                limit=limit,
+            )
+    except Exception:  # Prefect down or slow: the page still renders
+        log.warning("could not read the flow runs of plan %s from Prefect", plan_uid, exc_info=True)
+        return None
+    return [
+        RunInfo(r.id, r.name, r.state.name if r.state else "Unknown", r.start_time or r.expected_start_time)
+        for r in runs
+    ]

@@ -17,7 +17,7 @@ from plans.schemas import RecommendationIn
 from plans.services import lifecycle, recommendations
 from plans.services.dashboard import dashboard as dashboard_page
 from plans.services.home import start_page
-from plans.services.plan_views import audit_log, sign_off
+from plans.services.plan_views import audit_log, flow_runs, sign_off
 from plans.services.plan_views import recommendations as current_recommendations
 from plans.services.status import plan_status
 
@@ -42,6 +42,7 @@ def plan_page(request: Request, plan_id: int, session: SessionDep) -> Response:
         "plan": plan_status(session, plan_id=plan_id, now=utcnow()),
         "audit": audit_log(session, plan_id=plan_id),
         "sign_off": sign_off(session, plan_id=plan_id),
+        "runs": flow_runs(session, plan_id=plan_id),
     }
     return render(request, "plan.html", context)
 

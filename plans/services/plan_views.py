@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from plans.models import Capacity
+from plans.orchestration import RunInfo, recent_runs
 from plans.repositories.audit import AuditRepository
 from plans.repositories.plans import PlanRepository
 from plans.repositories.signoff import SignOffRepository
@@ -68,3 +69,8 @@ def audit_log(session: Session, *, plan_id: int) -> list[AuditOut]:
         AuditOut(at=e.at, actor=e.actor, kind=e.kind, plan_version=e.plan_version)
         for e in AuditRepository(session).for_plan(plan_id)
     ]
+
+
+def flow_runs(session: Session, *, plan_id: int) -> list[RunInfo] | None:
+    """The plan's latest lifecycle runs from Prefect (None if Prefect cannot be asked)."""
+    return recent_runs(load_plan(session, plan_id).uid)

@@ -117,3 +117,9 @@ def test_request_changes_edit_and_approve(
     row = page.get_by_role("row").filter(has_text="Citizen voice workforce development plan")
     expect(row).to_contain_text("Delivery")
     assert_accessible(page)
+
+    # the plan's page lists its lifecycle runs from Prefect
+    page.goto(f"{live_server}/plans/{plan_id}")
+    runs = page.get_by_role("table", name="The plan's latest lifecycle runs, newest first")
+    expect(runs).to_contain_text("Completed")
+    assert_accessible(page)
