@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     cookie_secure: bool = Field(default=True, description="send the session cookie over HTTPS only (localhost too)")
     session_hours: float = Field(default=8.0, gt=0, description="a browser session ends this long after sign-in")
     session_idle_minutes: float = Field(default=60.0, gt=0, description="... or after this long unused")
+    # argon2id cost (RFC 9106's second recommendation by default); every hash carries its own parameters,
+    # and a sign-in re-hashes a password made with other ones
+    password_hash_memory_kib: int = Field(default=65536, ge=1024)
+    password_hash_time_cost: int = Field(default=3, ge=1)
     sign_in_link_minutes: float = Field(default=15.0, gt=0)
     sign_in_max_failures: int = Field(default=5, ge=1, description="failed attempts per email address per window")
     sign_in_max_client_failures: int = Field(default=20, ge=1, description="failed attempts per client per window")

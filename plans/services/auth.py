@@ -12,6 +12,7 @@ import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -26,9 +27,19 @@ from plans.repositories.people import PeopleRepository
 from plans.services.actors import Actor
 from plans.services.outbox import enqueue
 
-_hasher = PasswordHasher()
-# verified against when the email is unknown, so a wrong address costs as long as a wrong password
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+@lru_cache(maxsize=4)
+def _hasher_for(memory_kib: int, time_cost: int) -> tuple[PasswordHasher, str]:
+    """The hasher for these costs, and a hash to verify against when the email is unknown (so a wrong
+    address costs as long as a wrong password)."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+    return hasher, hasher.hash(secrets.token_urlsafe(16))
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    return _hasher_for(settings.password_hash_memory_kib, settings.password_hash_time_cost)
+
+
 WRONG = "The email address or password is not right. Check them and try again."
 
 
@@ -42,7 +53,7 @@ def normalise_email(email: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 @dataclass(frozen=True)
@@ -131,8 +142,9 @@ def sign_in_with_password(session: Session, *, email: str, password: str, client
         return SignIn(False, why, limited=True)
     person = PeopleRepository(session).people_by_email([email]).get(email) if email else None
     stored = AccessRepository(session).password_hash(person.id) if person else None
+    hasher, dummy = _hasher()
     try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
+        hasher.verify(stored or dummy, password)
         valid = stored is not None
     except (VerificationError, InvalidHashError):
         valid = False
@@ -140,8 +152,8 @@ def sign_in_with_password(session: Session, *, email: str, password: str, client
         _record(session, email, person.id if person else None, "password", "wrong", client, now)
         return SignIn(False, WRONG)
     assert stored is not None
-    if _hasher.check_needs_rehash(stored):
-        AccessRepository(session).set_password_hash(person.id, _hasher.hash(password), now)
+    if hasher.check_needs_rehash(stored):
+        AccessRepository(session).set_password_hash(person.id, hasher.hash(password), now)
     _record(session, email, person.id, "password", "ok", client, now)
     return SignIn(
         True, cookie=start_session(session, person_id=person.id, method="password", now=now), person_id=person.id
