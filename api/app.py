@@ -7,10 +7,13 @@ turn domain errors into a status code with a readable page (or a JSON body under
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.pages import redirect, render
@@ -47,6 +50,38 @@ TITLES = {
     409: "That could not be done",
     422: "There is a problem",
     429: "Too many attempts",
+}
+
+
+class ErrorOut(BaseModel):
+    """The body of every refusal under /api/: the kind of refusal and a sentence saying why."""
+
+    error: str = Field(description="unauthenticated, forbidden, not_found, conflict, blocked, invalid or http")
+    detail: str
+
+
+class FieldProblem(BaseModel):
+    """One part of a request that does not fit: where it is, what is wrong and the kind of problem."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class RequestProblems(BaseModel):
+    """A request that does not fit the operation's parameters or body, field by field."""
+
+    detail: list[FieldProblem]
+
+
+# documented once for every JSON operation: the domain error handler below answers these
+API_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body is not JSON"},
+    401: {"model": ErrorOut, "description": "No valid API token or session"},
+    403: {"model": ErrorOut, "description": "Not permitted, or a session request without its form token"},
+    404: {"model": ErrorOut, "description": "No such object, or one that is not yours"},
+    409: {"model": ErrorOut, "description": "Refused in the object's current state"},
+    422: {"model": ErrorOut | RequestProblems, "description": "The request does not fit, or its values are refused"},
 }
 
 
@@ -88,7 +123,7 @@ def create_app() -> FastAPI:
         api_vision,
         api_panel,
     ):
-        app.include_router(router.router)
+        app.include_router(router.router, responses=API_ERRORS if router.router.prefix.startswith("/api/") else None)
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
