@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.guards import RefuseNul
 from api.pages import redirect, render
 from api.permissions import authorize, undeclared_routes
 from api.routers import (
@@ -109,6 +110,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
         dependencies=[Depends(authorize)],
     )
+    app.add_middleware(RefuseNul)
     mount_assets(app)
     for router in (
         sign_in,

@@ -82,6 +82,7 @@ PERMISSIONS: dict[str, Rule] = {
 # served by Starlette or FastAPI itself, outside the table (static files, the OpenAPI document)
 FRAMEWORK_ROUTES = frozenset({"openapi", "swagger_ui_html", "swagger_ui_redirect", "redoc_html", "assets", "static"})
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_ID = 2**31 - 1  # ids are INTEGER columns on PostgreSQL
 
 
 def _hidden(params: dict[str, str]) -> NotFound:
@@ -124,6 +125,10 @@ async def authorize(request: Request, session: SessionDep) -> Principal | None:
         raise NotSignedIn("Sign in to see this page.")
     await _check_csrf(request, principal, name)
     params = dict(request.path_params)
+    for key, value in params.items():  # an id no database row can have is simply not found
+        text = str(value)
+        if key.endswith("_id") and not (text.isdigit() and 0 < int(text) <= MAX_ID):
+            raise NotFound(f"{key.removesuffix('_id')} {text} was not found")
     rel = relation(session, rule=rule, person_id=principal.person_id, params=params) if principal else None
     outcome = verdict(rule, principal.role_names if principal else None, rel)
     if outcome is Verdict.FORBIDDEN:
