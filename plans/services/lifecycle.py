@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from plans import orchestration
 from plans.db import after_commit
-from plans.domain.errors import GateBlocked, NotFound, OverrideRefused
+from plans.domain.errors import AlreadyDecided, GateBlocked, NotFound, OverrideRefused
 from plans.domain.facts import PlanFacts
 from plans.domain.gates import gate_reasons, override_reason_problem
 from plans.domain.lifecycle import Blocked, Move, check_move, decide, needs_run
@@ -130,7 +130,12 @@ def override_gate(session: Session, *, plan_id: int, actor: Actor, reason: str |
         raise OverrideRefused(f"the {plan.stage.value} gate already passes; there is nothing to override")
     existing = plans.pending_override(plan.id, plan.stage_entry_no)
     if existing is not None:
-        return existing
+        if existing.reason == (reason or "").strip():  # the same override sent again: already recorded
+            return existing
+        raise AlreadyDecided(
+            f"the {plan.stage.value} gate of plan {plan.id} is already overridden (reason: {existing.reason!r}); "
+            "the plan moves on at the next lifecycle run"
+        )
     override = plans.add_override(
         GateOverride(
             plan_id=plan.id,

@@ -294,3 +294,22 @@ class TestStageLocks:
         walk_to(plan_id, people, Stage.DELIVERY)
         with pytest.raises(StageLocked, match="delivery"):
             people.draft_recommendations(revised=True)
+
+
+class TestOverrideTwice:
+    def test_the_same_override_again_is_idempotent_and_another_is_refused(self, db: Database) -> None:
+        from plans.domain.errors import AlreadyDecided
+        from plans.services.actors import actor_by_email
+
+        plan_id, _ = create(SMALL_PLAN)
+        reason = "The working party agreed in the room; recorded on paper."
+        with session_scope() as s:
+            actor = actor_by_email(s, "cora@small.example")
+            first = lifecycle.override_gate(s, plan_id=plan_id, actor=actor, reason=reason, now=utcnow()).id
+        with session_scope() as s:
+            again = lifecycle.override_gate(s, plan_id=plan_id, actor=actor, reason=reason, now=utcnow()).id
+        assert again == first
+        with session_scope() as s, pytest.raises(AlreadyDecided, match="already overridden"):
+            lifecycle.override_gate(
+                s, plan_id=plan_id, actor=actor, reason="A different reason, in words.", now=utcnow()
+            )
