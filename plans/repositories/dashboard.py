@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, case, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from plans.domain.stages import Stage
@@ -123,3 +123,62 @@ class DashboardRepository:
             TeamCount(sid, tid, name, mgr, eligible, n or 0)
             for sid, tid, name, mgr, eligible, n in self.session.execute(stmt)
         ]
+
+    def _team_rates(self, ids: list[int]):  # type: ignore[no-untyped-def]
+        """Per open survey and team with anyone eligible: the team's rate and whether it is below target."""
+        responses = (
+            select(SurveyResponse.survey_id, SurveyResponse.team_id, func.count().label("n"))
+            .where(SurveyResponse.survey_id.in_(ids))
+            .group_by(SurveyResponse.survey_id, SurveyResponse.team_id)
+            .subquery()
+        )
+        n = func.coalesce(responses.c.n, 0)
+        rate = cast(n, Float) / Team.eligible_headcount
+        return (
+            select(
+                Survey.id.label("survey_id"),
+                Team.manager_id.label("manager_id"),
+                Team.eligible_headcount.label("eligible"),
+                n.label("responses"),
+                rate.label("rate"),
+                case((rate < Survey.target_rate, 1), else_=0).label("below"),
+            )
+            .join(Plan, Plan.id == Survey.plan_id)
+            .join(Team, Team.organisation_id == Plan.organisation_id)
+            .outerjoin(responses, (responses.c.survey_id == Survey.id) & (responses.c.team_id == Team.id))
+            .where(Survey.id.in_(ids), Team.eligible_headcount > 0)
+            .subquery()
+        )
+
+    def survey_summaries(self, surveys: dict[int, Survey], managers: int) -> dict[int, tuple[int, int, int, list[str]]]:
+        """Per open survey: (eligible, responses, teams below target, the managers of the ``managers``
+        lowest teams below target). Aggregated in SQL: an open national survey has thousands of teams."""
+        if not surveys:
+            return {}
+        ids = [s.id for s in surveys.values()]
+        teams = self._team_rates(ids)
+        totals = select(
+            teams.c.survey_id, func.sum(teams.c.eligible), func.sum(teams.c.responses), func.sum(teams.c.below)
+        ).group_by(teams.c.survey_id)
+        out = {sid: (int(e or 0), int(r or 0), int(b or 0), []) for sid, e, r, b in self.session.execute(totals)}
+        ranked = (
+            select(
+                teams.c.survey_id,
+                teams.c.manager_id,
+                func.row_number()
+                .over(partition_by=teams.c.survey_id, order_by=(teams.c.rate, teams.c.manager_id))
+                .label("position"),
+            )
+            .where(teams.c.below == 1, teams.c.manager_id.is_not(None))
+            .subquery()
+        )
+        names = (
+            select(ranked.c.survey_id, Person.name)
+            .join(Person, Person.id == ranked.c.manager_id)
+            .where(ranked.c.position <= managers)
+            .order_by(ranked.c.survey_id, ranked.c.position)
+        )
+        for sid, name in self.session.execute(names):
+            if name not in out[sid][3]:
+                out[sid][3].append(name)
+        return out

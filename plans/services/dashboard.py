@@ -69,16 +69,10 @@ def dashboard(session: Session, *, now: datetime, stage: str | None = None, page
             overdue[plan_id].append(OverdueItem(who=who, what=f"evidence for checkpoint {number}", since=due))
 
     surveys = repo.open_surveys(ids, now)
-    by_survey: dict[int, list[TeamCount]] = defaultdict(list)
-    for count in repo.team_counts(surveys):
-        by_survey[count.survey_id].append(count)
+    summaries = repo.survey_summaries(surveys, NAMED_MANAGERS)
     progress: dict[int, SurveyProgress] = {}
     for plan_id, survey in surveys.items():
-        rates = team_rates(by_survey[survey.id], survey.target_rate)
-        below = [r for r in rates if r.below_target]
-        managers = sorted({r.manager for r in below if r.manager})
-        eligible = sum(r.eligible for r in rates)
-        responses = sum(r.responses for r in rates)
+        eligible, responses, below, managers = summaries.get(survey.id, (0, 0, 0, []))
         progress[plan_id] = SurveyProgress(
             survey_id=survey.id,
             title=survey.title,
@@ -88,10 +82,10 @@ def dashboard(session: Session, *, now: datetime, stage: str | None = None, page
             eligible=eligible,
             responses=responses,
             rate=responses / eligible if eligible else 0.0,
-            teams_below_target=len(below),
-            managers_below_target=managers[:NAMED_MANAGERS],
+            teams_below_target=below,
+            managers_below_target=managers,
         )
-        for name in managers[:NAMED_MANAGERS]:
+        for name in managers:
             overdue[plan_id].append(
                 OverdueItem(who=name, what="team response rate below target", since=survey.opens_at.date())
             )
