@@ -1,11 +1,12 @@
-"""``python -m bench``: run both benchmarks, one after the other (never at once: 2 cores), print one
+"""``python -m bench``: run the benchmarks, one after the other (never at once: 2 cores), print one
 table and write ``bench/results/latest.json``.
 
 Columns: figure | value | reference (measured in the same run) | ratio | goal. Spread is
 (max - min) / median over the repeats (3 warm demo runs; 3 rounds of the transition benchmark).
 
     python -m bench [--demo-runs 3] [--no-cold] [--home reuse|template|user] [--plans 20] [--rounds 3]
-                    [--only demo|transition]
+                    [--dashboard-db sqlite|postgresql|both] [--dashboard-requests 100]
+                    [--only demo|transition|dashboard]
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from bench import demo_time, transition_cost
+from bench import dashboard, demo_time, transition_cost
 from bench._common import RESULTS, machine
 
 
@@ -85,6 +86,9 @@ def _rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
                 )
             )
         rows.append(("Prefect server start (SQLite, fresh home)", f"{tc['server_healthy_s']:.1f} s", "-", "-", "-"))
+    if res.get("dashboard"):
+        for figure, value, ref, ratio, goal, ok in dashboard.rows(res["dashboard"]):
+            rows.append((figure, value, ref, ratio, goal if ok is None else f"{goal}: {'met' if ok else 'NOT MET'}"))
     return rows
 
 
@@ -103,20 +107,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--home", choices=sorted(demo_time.HOMES), default="reuse", help="see bench.demo_time")
     ap.add_argument("--plans", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--only", choices=["demo", "transition"])
+    ap.add_argument("--dashboard-db", choices=["sqlite", "postgresql", "both"], default="sqlite")
+    ap.add_argument("--dashboard-requests", type=int, default=100, help="timed requests per page and run")
+    ap.add_argument("--only", choices=["demo", "transition", "dashboard"])
     a = ap.parse_args(argv)
     started = time.monotonic()
     res: dict[str, Any] = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
-    if a.only != "transition":
+    if a.only in (None, "demo"):
         res["demo_time"] = demo_time.measure(a.demo_runs, cold=not a.no_cold, home=a.home)
-    if a.only != "demo":
+    if a.only in (None, "transition"):
         res["transition_cost"] = transition_cost.measure(a.plans, a.rounds)
+    if a.only in (None, "dashboard"):
+        dbs = ["sqlite", "postgresql"] if a.dashboard_db == "both" else [a.dashboard_db]
+        res["dashboard"] = dashboard.measure(dbs, requests=a.dashboard_requests)
     res["bench_wall_s"] = round(time.monotonic() - started, 1)
     print()
     if "demo_time" in res:
         print(demo_time.report(res["demo_time"]), end="\n\n")
     if "transition_cost" in res:
         print(transition_cost.report(res["transition_cost"]), end="\n\n")
+    if "dashboard" in res:
+        print(dashboard.report(res["dashboard"]), end="\n\n")
     print(table(_rows(res)))
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / "latest.json"
