@@ -20,8 +20,8 @@ class TeamRate(BaseModel):
     below_target: bool
 
 
-class SurveyProgress(BaseModel):
-    """An open survey's live response rate, and the teams (with managers) below its target."""
+class SurveyRate(BaseModel):
+    """An open survey's live response rate over some teams: counts and rates only, never answers."""
 
     survey_id: int
     title: str
@@ -31,6 +31,11 @@ class SurveyProgress(BaseModel):
     eligible: int
     responses: int
     rate: float
+
+
+class SurveyProgress(SurveyRate):
+    """An open survey's live response rate, and the teams (with managers) below its target."""
+
     teams_below_target: int
     managers_below_target: list[str]
 
@@ -132,20 +137,12 @@ class PastDecision(BaseModel):
     at: datetime
 
 
-class TeamSurveyRates(BaseModel):
+class TeamSurveyRates(SurveyRate):
     """One open survey's live response rates for a set of teams (a manager's, or a team and those
     below it): counts and rates only, never answers."""
 
-    survey_id: int
     plan_id: int
     plan_title: str
-    title: str
-    kind: str
-    target_rate: float
-    closes_at: datetime
-    eligible: int
-    responses: int
-    rate: float
     below_target: bool
     teams: list[TeamRate]
 
