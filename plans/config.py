@@ -6,6 +6,8 @@ server the ``up`` and ``demo`` commands start themselves.
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -56,10 +58,25 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "coproduce <coproduce@localhost>"
+    # survey links are derived from this secret (HMAC), so the database holds only their hashes; keep it
+    # stable while a survey is open, or links in reminders stop matching the invitations' hashes
+    secret_key: str | None = Field(default=None, description="default: a random key kept in data_dir/secret_key")
 
     def resolved_public_url(self) -> str:
         """Where people reach the web app, without a trailing slash."""
         return (self.public_url or f"http://{self.web_host}:{self.web_port}").rstrip("/")
+
+    def resolved_secret_key(self) -> bytes:
+        """The server secret: the configured one, or a random one created once in ``data_dir``."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the configured one, or the embedded SQLite file."""

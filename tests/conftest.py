@@ -13,6 +13,8 @@ import os
 # the cheapest argon2 parameters: tests hash passwords by the hundred (production keeps the default cost)
 os.environ.setdefault("COPRODUCE_PASSWORD_HASH_MEMORY_KIB", "1024")
 os.environ.setdefault("COPRODUCE_PASSWORD_HASH_TIME_COST", "1")
+# a fixed survey-link secret, so tests derive the same tokens as the app they start
+os.environ.setdefault("COPRODUCE_SECRET_KEY", "test-secret-not-for-production")
 import shutil
 import uuid
 from collections.abc import Iterator

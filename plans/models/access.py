@@ -1,5 +1,5 @@
 """Who may sign in and how: passwords, browser sessions, single-use sign-in links, API tokens, the
-record of every sign-in attempt, and the outbox that carries email.
+record of every sign-in attempt.
 
 Every secret (session cookie, link, API token) is stored only as its SHA-256: a copy of the database
 lets nobody sign in. Respondents never appear here; they answer surveys by invitation token.
@@ -87,24 +87,3 @@ class SignInEvent(Base):
     outcome: Mapped[str] = mapped_column(String(40))
     client: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class OutboxMessage(Base):
-    """An email written in the same transaction as the decision that causes it. The idempotency key
-    makes a second write of the same message impossible and gives it a stable ``Message-ID``."""
-
-    __tablename__ = "outbox_messages"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    message_id: Mapped[str] = mapped_column(String(250), unique=True)
-    kind: Mapped[str] = mapped_column(String(40), index=True)
-    to_address: Mapped[str] = mapped_column(String(320))
-    subject: Mapped[str] = mapped_column(String(300))
-    body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)

@@ -23,9 +23,12 @@ from sqlalchemy.orm import Session
 from plans.config import settings
 from plans.models import OutboxMessage
 from plans.repositories.outbox import OutboxRepository
+from plans.services.survey_tokens import survey_url, token_for
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "emails"
 MAX_BACKOFF = timedelta(hours=6)
+# rendered into shared bodies where a personal survey link goes; replaced at send time, never stored
+SURVEY_LINK_PLACEHOLDER = "https://survey-link.invalid/personal-link"
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -65,7 +68,6 @@ def enqueue(
     body = render(template, **context)
     message = OutboxMessage(
         idempotency_key=key,
-        message_id=message_id_for(key),
         kind=kind,
         to_address=to,
         subject=body.subject,
@@ -78,7 +80,59 @@ def enqueue(
     return OutboxRepository(session).add_once(message)
 
 
-Send = Callable[[OutboxMessage], None]
+@dataclass(frozen=True)
+class Recipient:
+    """One addressee of a shared message: its idempotency key, address and personal survey link."""
+
+    key: str
+    to: str
+    link_ref: str | None = None
+
+
+def enqueue_shared(
+    session: Session, *, kind: str, template: str, recipients: list[Recipient], now: datetime, **context: Any
+) -> int:
+    """Write one message per recipient with the same words, rendered once and stored once; a recipient
+    whose key is already in the outbox is skipped. Personal links go in at send time (``link_ref``)."""
+    if not recipients:
+        return 0
+    body = render(template, survey_link=SURVEY_LINK_PLACEHOLDER, **context)
+    repo = OutboxRepository(session)
+    body_id = repo.body_id(body.subject, body.text, body.html)
+    return repo.add_many(
+        [
+            {
+                "idempotency_key": r.key,
+                "kind": kind,
+                "to_address": r.to,
+                "body_id": body_id,
+                "link_ref": r.link_ref,
+                "created_at": now,
+                "next_attempt_at": now,
+                "attempts": 0,
+            }
+            for r in recipients
+        ]
+    )
+
+
+def content_of(session: Session, message: OutboxMessage) -> Rendered:
+    """The words to send: the message's own or its shared body's, with its personal survey link."""
+    subject, text, html = message.subject, message.body_text, message.body_html
+    if message.body_id is not None:
+        body = OutboxRepository(session).body(message.body_id)
+        if body is None:
+            raise LookupError(f"outbox message {message.id}: body {message.body_id} is missing")
+        subject, text, html = body.subject, body.body_text, body.body_html
+    if message.link_ref is not None:
+        link = survey_url(token_for(message.link_ref))
+        text, html = (text or "").replace(SURVEY_LINK_PLACEHOLDER, link), (html or "").replace(
+            SURVEY_LINK_PLACEHOLDER, link
+        )
+    return Rendered(subject=subject or "", text=text or "", html=html or "")
+
+
+Send = Callable[[OutboxMessage, Rendered], None]
 
 
 def send_one(session: Session, *, message_id: int, send: Send, now: datetime) -> str:
@@ -91,7 +145,7 @@ def send_one(session: Session, *, message_id: int, send: Send, now: datetime) ->
         return "skipped"
     message.attempts += 1
     try:
-        send(message)
+        send(message, content_of(session, message))
     except Exception as exc:  # any failure to hand over is retried later; the reason is kept
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         message.next_attempt_at = now + min(timedelta(minutes=2 ** (message.attempts - 1)), MAX_BACKOFF)
