@@ -126,8 +126,9 @@ def content_of(session: Session, message: OutboxMessage) -> Rendered:
         subject, text, html = body.subject, body.body_text, body.body_html
     if message.link_ref is not None:
         link = survey_url(token_for(message.link_ref))
-        text, html = (text or "").replace(SURVEY_LINK_PLACEHOLDER, link), (html or "").replace(
-            SURVEY_LINK_PLACEHOLDER, link
+        text, html = (
+            (text or "").replace(SURVEY_LINK_PLACEHOLDER, link),
+            (html or "").replace(SURVEY_LINK_PLACEHOLDER, link),
         )
     return Rendered(subject=subject or "", text=text or "", html=html or "")
 
