@@ -209,7 +209,7 @@ def web(
     """Serve the web app only (against the configured database and Prefect API)."""
     import uvicorn
 
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="warning")
+    uvicorn.run("api.server:create_served_app", factory=True, host=host, port=port, log_level="warning")
 
 
 _register_access_commands()

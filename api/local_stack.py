@@ -75,7 +75,7 @@ def run_stack(*, with_example: bool = False) -> None:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "api.app:create_app",
+                "api.server:create_served_app",
                 "--factory",
                 "--host",
                 settings.web_host,

@@ -6,7 +6,7 @@ parameters, the day (times in the data are relative to today) and the generator'
 on PostgreSQL (127.0.0.1:5432/test) the data goes into schemas of the bench's own
 (``bench_dashboard_<plans>``), created fresh and dropped at the end. Nothing else is touched.
 
-Latency: the real app (``api.app:create_app``) under uvicorn in a subprocess (one worker, access log
+Latency: the real app as served (``api.server:create_served_app``) under uvicorn in a subprocess (one worker, access log
 off) on a free 127.0.0.1 port, a coordinator signed in by a session made directly in the database, and
 httpx over loopback with keep-alive. Each run starts a fresh server, makes ``--warmup`` untimed requests
 per page, then ``--requests`` timed rounds, each round requesting every page once in a new (seeded)
@@ -201,7 +201,7 @@ def server(url: str, marker: str) -> Iterator[str]:
         "COPRODUCE_COOKIE_SECURE": "0",
         MARKER: marker,
     }
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.app:create_app", "--host", "127.0.0.1"]
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.server:create_served_app", "--host", "127.0.0.1"]
     cmd += ["--port", str(port), "--no-access-log", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
