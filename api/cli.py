@@ -209,7 +209,9 @@ def web(
     """Serve the web app only (against the configured database and Prefect API)."""
     import uvicorn
 
-    uvicorn.run("api.server:create_served_app", factory=True, host=host, port=port, log_level="warning")
+    # no access log: survey links (/s/{token}) must not be logged with a time (docs/anonymity.md)
+    app = "api.server:create_served_app"
+    uvicorn.run(app, factory=True, host=host, port=port, log_level="warning", access_log=False)
 
 
 _register_access_commands()

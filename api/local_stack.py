@@ -83,6 +83,7 @@ def run_stack(*, with_example: bool = False) -> None:
                 str(web_port),
                 "--log-level",
                 "warning",
+                "--no-access-log",  # survey links (/s/{token}) must not be logged with a time (docs/anonymity.md)
             ],
             web_env,
             logs / "web.log",
