@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Float, case, cast, func, select
+from sqlalchemy import Float, Select, Subquery, case, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from plans.domain.stages import Stage
@@ -36,6 +37,23 @@ class TeamCount:
     responses: int
 
 
+def undecided_approvers_of(rounds: Subquery) -> Select[Any]:
+    """(plan_id, round_id, person_id, name, email) of each approver of a round in ``rounds`` (a subquery
+    with ``plan_id`` and ``round_id``) who has not decided on it: who is overdue once the round's
+    deadline passes. The dashboard lists them; the chase flow chases them."""
+    decided = (
+        select(SignOffDecision.id)
+        .where(SignOffDecision.round_id == rounds.c.round_id, SignOffDecision.approver_id == PlanMember.person_id)
+        .exists()
+    )
+    return (
+        select(rounds.c.plan_id, rounds.c.round_id, Person.id.label("person_id"), Person.name, Person.email)
+        .join(PlanMember, PlanMember.plan_id == rounds.c.plan_id)
+        .join(Person, Person.id == PlanMember.person_id)
+        .where(PlanMember.capacity == Capacity.APPROVER, ~decided)
+    )
+
+
 class DashboardRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -61,21 +79,13 @@ class DashboardRepository:
         """For plan id -> open round id: the approvers with no decision on that round yet."""
         if not round_ids:
             return {}
-        decided = (
-            select(SignOffDecision.id)
-            .where(
-                SignOffDecision.approver_id == PlanMember.person_id,
-                SignOffDecision.round_id.in_(list(round_ids.values())),
-                SignOffDecision.plan_id == PlanMember.plan_id,
-            )
-            .exists()
+        rounds = (
+            select(SignOffRound.plan_id, SignOffRound.id.label("round_id"))
+            .where(SignOffRound.id.in_(list(round_ids.values())))
+            .subquery()
         )
-        stmt = (
-            select(PlanMember.plan_id, Person.name)
-            .join(Person, Person.id == PlanMember.person_id)
-            .where(PlanMember.plan_id.in_(list(round_ids)), PlanMember.capacity == Capacity.APPROVER, ~decided)
-            .order_by(PlanMember.plan_id, Person.name)
-        )
+        undecided = undecided_approvers_of(rounds).subquery()
+        stmt = select(undecided.c.plan_id, undecided.c.name).order_by(undecided.c.plan_id, undecided.c.name)
         out: dict[int, list[str]] = {}
         for plan_id, name in self.session.execute(stmt):
             out.setdefault(plan_id, []).append(name)

@@ -25,3 +25,12 @@ def upsert_adding(session: Session, model: Any, index_elements: list[str], colum
     return stmt.on_conflict_do_update(
         index_elements=index_elements, set_={column: getattr(model, column) + stmt.excluded[column]}
     )
+
+
+def upsert_setting(session: Session, model: Any, index_elements: list[str], columns: list[str]) -> Any:
+    """``INSERT ... ON CONFLICT (index_elements) DO UPDATE SET column = excluded.column`` for ``columns``:
+    absolute values, so two writers computing the same state write the same row."""
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = make(model)
+    return stmt.on_conflict_do_update(index_elements=index_elements, set_={c: stmt.excluded[c] for c in columns})
