@@ -1,0 +1,259 @@
+"""A survey's live progress and league table, for coordinators (every team), managers (their teams and
+those below), the JSON API, the Prefect artifacts and the weekly league table email.
+
+Everything is read from the intake's counters (``survey_teams`` and ``survey_team_days``), never from
+the responses, so a page costs a fixed handful of queries at any scale; the ranking rule is the pure
+``plans.domain.league``. Only counts and rates leave here.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from plans.domain.chasing_config import ChasingConfig
+from plans.domain.errors import NotFound
+from plans.domain.league import Entry, Standing, rank
+from plans.models import Survey, SurveyKind
+from plans.repositories.inbox import InboxRepository
+from plans.repositories.survey_rates import DayCount, RollUp, SurveyRatesRepository, TeamCounts
+from plans.repositories.surveys import SurveyRepository
+from plans.services.lifecycle import load_plan
+from plans.survey_views import (
+    DayProgress,
+    GroupRate,
+    LeagueRow,
+    LeagueTableView,
+    SurveyHeader,
+    SurveyProgressView,
+    TeamProgress,
+    TeamSurveyProgress,
+)
+
+DAY_SECONDS = 86_400
+
+
+def chasing_of(survey: Survey) -> ChasingConfig:
+    """The survey's chasing configuration (its definition's ``chasing:`` section, else the defaults)."""
+    section = (survey.definition or {}).get("chasing")
+    return ChasingConfig.model_validate(section) if section else ChasingConfig()
+
+
+def _rate(responses: int, eligible: int) -> float:
+    return responses / eligible if eligible else 0.0
+
+
+def _header(survey: Survey, plan_title: str, now: datetime) -> SurveyHeader:
+    is_open = survey.closed_at is None and survey.opens_at <= now < survey.closes_at
+    left = math.ceil((survey.closes_at - now).total_seconds() / DAY_SECONDS) if is_open else 0
+    return SurveyHeader(
+        survey_id=survey.id,
+        plan_id=survey.plan_id,
+        plan_title=plan_title,
+        kind=survey.kind.value,
+        title=survey.title,
+        target_rate=survey.target_rate,
+        opens_at=survey.opens_at,
+        closes_at=survey.closes_at,
+        closed_at=survey.closed_at,
+        open=is_open,
+        days_left=max(0, left),
+    )
+
+
+def _history(days: list[DayCount], eligible: int) -> list[DayProgress]:
+    out, total = [], 0
+    for d in days:
+        total += d.responses
+        out.append(DayProgress(day=d.day, responses=d.responses, cumulative=total, rate=_rate(total, eligible)))
+    return out
+
+
+def _standings(
+    teams: list[TeamCounts], survey: Survey, named: frozenset[int], groups: dict[int, RollUp]
+) -> list[LeagueRow]:
+    by_id = {t.team_id: t for t in teams}
+    ranked: list[Standing] = rank(
+        (Entry(t.team_id, t.name, t.responses, t.eligible) for t in teams),
+        target=survey.target_rate,
+        reward=chasing_of(survey).reward,
+        named=named,
+    )
+    rows = []
+    for s in ranked:
+        team = by_id[s.team_id]
+        parent = groups.get(team.parent_id) if team.parent_id is not None else None
+        rows.append(
+            LeagueRow(
+                rank=s.rank,
+                team_id=s.team_id,
+                team=s.name,
+                directorate=parent.name if parent else None,
+                manager_id=team.manager_id,
+                manager=team.manager,
+                responses=s.responses,
+                eligible=s.eligible,
+                rate=s.rate,
+                at_target=s.at_target,
+                rewarded=s.rewarded,
+                named=s.named,
+            )
+        )
+    return rows
+
+
+def _league(
+    header: SurveyHeader,
+    survey: Survey,
+    teams: list[TeamCounts],
+    groups: dict[int, RollUp],
+    named: frozenset[int],
+    now: datetime,
+) -> LeagueTableView:
+    reward = chasing_of(survey).reward
+    rows = _standings(teams, survey, named, groups)
+    return LeagueTableView(
+        **header.model_dump(),
+        on=now.date(),
+        reward_rate=reward.at_rate,
+        reward_min_eligible=reward.min_eligible,
+        teams=rows,
+        at_target=sum(r.at_target for r in rows),
+        rewarded=sum(r.rewarded for r in rows),
+        below_target=sum(not r.at_target for r in rows),
+    )
+
+
+def _progress(
+    session: Session, header: SurveyHeader, survey: Survey, teams: list[TeamCounts], groups: dict[int, RollUp]
+) -> SurveyProgressView:
+    repo = SurveyRatesRepository(session)
+    target = survey.target_rate
+    eligible = sum(t.eligible for t in teams)
+    responses = sum(t.responses for t in teams)
+    rate = _rate(responses, eligible)
+    _, organisation = repo.plan_and_organisation(survey.plan_id)
+    return SurveyProgressView(
+        **header.model_dump(),
+        organisation=organisation,
+        eligible=eligible,
+        responses=responses,
+        rate=rate,
+        below_target=rate < target,
+        directorates=[
+            GroupRate(
+                team_id=g.team_id,
+                team=g.name,
+                parent_id=g.parent_id,
+                manager=g.manager,
+                teams=g.teams,
+                eligible=g.eligible,
+                responses=g.responses,
+                rate=_rate(g.responses, g.eligible),
+                below_target=_rate(g.responses, g.eligible) < target,
+            )
+            for g in groups.values()
+        ],
+        teams=[
+            TeamProgress(
+                team_id=t.team_id,
+                team=t.name,
+                code=t.code,
+                directorate_id=t.parent_id,
+                directorate=groups[t.parent_id].name if t.parent_id in groups else None,
+                manager=t.manager,
+                eligible=t.eligible,
+                responses=t.responses,
+                rate=_rate(t.responses, t.eligible),
+                below_target=_rate(t.responses, t.eligible) < target,
+            )
+            for t in teams
+        ],
+        history=_history(repo.responses_by_day(survey.id), eligible),
+    )
+
+
+def _load(session: Session, survey_id: int, now: datetime) -> tuple[Survey, SurveyHeader]:
+    repo = SurveyRatesRepository(session)
+    survey = repo.survey(survey_id)
+    if survey is None:
+        raise NotFound(f"survey {survey_id} was not found")
+    title, _ = repo.plan_and_organisation(survey.plan_id)
+    return survey, _header(survey, title, now)
+
+
+def _groups(repo: SurveyRatesRepository, survey_id: int) -> dict[int, RollUp]:
+    return {g.team_id: g for g in repo.roll_ups(survey_id)}
+
+
+def survey_progress(session: Session, *, survey_id: int, now: datetime) -> SurveyProgressView:
+    """The survey's live rates: organisation, directorates and teams against the target, and history."""
+    survey, header = _load(session, survey_id, now)
+    repo = SurveyRatesRepository(session)
+    return _progress(session, header, survey, repo.team_counts(survey_id), _groups(repo, survey_id))
+
+
+def league_table(
+    session: Session, *, survey_id: int, now: datetime, named: frozenset[int] = frozenset()
+) -> LeagueTableView:
+    """Teams ranked by response rate, marking teams at target, rewarded and named (ids in ``named``)."""
+    survey, header = _load(session, survey_id, now)
+    repo = SurveyRatesRepository(session)
+    return _league(header, survey, repo.team_counts(survey_id), _groups(repo, survey_id), named, now)
+
+
+def open_surveys(session: Session, now: datetime) -> list[int]:
+    """Ids of the surveys open now (opened, not closed, before their end), lowest first."""
+    return SurveyRatesRepository(session).open_survey_ids(now)
+
+
+def plan_survey(
+    session: Session, *, plan_id: int, kind: str, now: datetime, named: frozenset[int] = frozenset()
+) -> tuple[SurveyProgressView, LeagueTableView] | None:
+    """A plan's survey of this kind (baseline or repeat) with its league table; None if not opened yet."""
+    try:
+        wanted = SurveyKind(kind)
+    except ValueError:
+        raise NotFound(f"a survey kind is baseline or repeat, not {kind!r}") from None
+    load_plan(session, plan_id)  # a missing plan is not found, not a plan with no survey
+    survey = SurveyRepository(session).for_plan(plan_id, wanted)
+    if survey is None:
+        return None
+    repo = SurveyRatesRepository(session)
+    title, _ = repo.plan_and_organisation(plan_id)
+    header = _header(survey, title, now)
+    teams, groups = repo.team_counts(survey.id), _groups(repo, survey.id)
+    return _progress(session, header, survey, teams, groups), _league(header, survey, teams, groups, named, now)
+
+
+def team_progress(session: Session, *, team_id: int, now: datetime) -> list[TeamSurveyProgress]:
+    """For a team's page: each open survey of its organisation, with the rate of the team and all below
+    it, its history by day, and those teams' places in the survey's league table."""
+    row = InboxRepository(session).team(team_id)
+    if row is None:
+        raise NotFound(f"team {team_id} was not found")
+    repo = SurveyRatesRepository(session)
+    below = repo.subtree_ids(team_id)
+    out = []
+    for survey, plan_title in repo.open_surveys_of_organisation(row.organisation_id, now):
+        teams = repo.team_counts(survey.id)
+        mine = [t for t in teams if t.team_id in below]
+        eligible = sum(t.eligible for t in mine)
+        responses = sum(t.responses for t in mine)
+        league = _standings(teams, survey, frozenset(), _groups(repo, survey.id))
+        out.append(
+            TeamSurveyProgress(
+                **_header(survey, plan_title, now).model_dump(),
+                team_id=team_id,
+                eligible=eligible,
+                responses=responses,
+                rate=_rate(responses, eligible),
+                below_target=_rate(responses, eligible) < survey.target_rate,
+                history=_history(repo.responses_by_day(survey.id, team_id), eligible),
+                league=[r for r in league if r.team_id in below],
+                league_size=len(league),
+            )
+        )
+    return out
