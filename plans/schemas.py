@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, mo
 
 from plans.domain.facts import MemberKind
 from plans.domain.quorum import QuorumKind
+from plans.domain.survey_definition import SurveyDefinition
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
 SLUG = r"^[a-z0-9][a-z0-9-]{1,79}$"
@@ -32,38 +33,6 @@ class QuorumIn(Strict):
         return self
 
 
-class QuestionIn(Strict):
-    id: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,59}$")
-    section: str = Field(min_length=1)
-    text: str = Field(min_length=1)
-    answers: list[str] = Field(min_length=2)
-    positive: list[str] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _positive_are_answers(self) -> QuestionIn:
-        unknown = [p for p in self.positive if p not in self.answers]
-        if unknown:
-            raise ValueError(f"positive answers {unknown} are not among the question's answers")
-        return self
-
-
-class SurveyIn(Strict):
-    title: str = Field(min_length=1)
-    target_rate: float = Field(default=0.6, gt=0, le=1)
-    days: int = Field(default=28, ge=1, le=365)
-    questions: list[QuestionIn] = Field(min_length=1)
-
-    @field_validator("questions")
-    @classmethod
-    def _unique_ids(cls, questions: list[QuestionIn]) -> list[QuestionIn]:
-        seen: set[str] = set()
-        for q in questions:
-            if q.id in seen:
-                raise ValueError(f"question id {q.id!r} appears twice")
-            seen.add(q.id)
-        return questions
-
-
 class CheckpointsIn(Strict):
     every_months: int = Field(default=3, ge=1, le=12)
     count: int = Field(default=4, ge=1, le=12)
@@ -76,7 +45,7 @@ class PlanIn(Strict):
     starts_on: date
     quorum: QuorumIn = QuorumIn()
     checkpoints: CheckpointsIn = CheckpointsIn()
-    survey: SurveyIn
+    survey: SurveyDefinition  # written inline, or {file: path} resolved by plans.files before validation
 
 
 class OrganisationIn(Strict):

@@ -49,6 +49,7 @@ class SurveyFacts:
     responses: int
     eligible: int
     question_ids: tuple[str, ...]
+    close_when_target_met: bool = True
 
     @property
     def rate(self) -> float:
@@ -62,7 +63,7 @@ class SurveyFacts:
             return None
         if now >= self.closes_at:
             return "end date reached"
-        if self.eligible > 0 and self.rate >= self.target_rate:
+        if self.close_when_target_met and self.eligible > 0 and self.rate >= self.target_rate:
             return "target rate met"
         return None
 

@@ -237,6 +237,7 @@ class FactsRepository:
                 responses=counts.get(s.id, 0),
                 eligible=int(eligible.get(plans[s.plan_id].organisation_id, 0)),
                 question_ids=tuple(q["id"] for q in s.questions),
+                close_when_target_met=s.close_when_target_met,
             )
             for s in rows
         }

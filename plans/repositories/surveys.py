@@ -18,6 +18,16 @@ class SurveyRepository:
     def for_plan(self, plan_id: int, kind: SurveyKind) -> Survey | None:
         return self.session.scalar(select(Survey).where(Survey.plan_id == plan_id, Survey.kind == kind))
 
+    def get(self, survey_id: int, *, lock: bool = False) -> Survey | None:
+        """The survey row; with ``lock``, held until the transaction ends where the database can lock."""
+        stmt = select(Survey).where(Survey.id == survey_id)
+        return self.session.scalar(stmt.with_for_update() if lock else stmt)
+
+    def has_responses(self, survey_id: int) -> bool:
+        """Whether any response exists (one index probe, not a count)."""
+        stmt = select(SurveyResponse.id).where(SurveyResponse.survey_id == survey_id).limit(1)
+        return self.session.scalar(stmt) is not None
+
     def add(self, survey: Survey) -> Survey:
         self.session.add(survey)
         self.session.flush()

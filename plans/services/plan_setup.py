@@ -73,7 +73,7 @@ def create_plan(session: Session, *, spec: PlanFile, actor: Actor, now: datetime
             checkpoints_planned=spec.plan.checkpoints.count,
             survey_target_rate=survey.target_rate,
             survey_days=survey.days,
-            survey_template={"title": survey.title, "questions": [q.model_dump() for q in survey.questions]},
+            survey_template=survey.model_dump(mode="json"),
             created_at=now,
         )
     )

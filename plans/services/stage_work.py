@@ -20,7 +20,7 @@ from plans.repositories.audit import AuditRepository
 from plans.repositories.evaluation import EvaluationRepository
 from plans.repositories.signoff import SignOffRepository
 from plans.repositories.surveys import SurveyRepository
-from plans.services import analysis
+from plans.services import analysis, survey_admin
 from plans.services.actors import SYSTEM
 from plans.services.lifecycle import facts_for, load_plan
 
@@ -103,11 +103,9 @@ def _open_survey(session: Session, plan: Plan, kind: SurveyKind, now: datetime) 
             plan_id=plan.id,
             kind=kind,
             title=f"{title} ({kind.value})",
-            questions=questions,
-            target_rate=plan.survey_target_rate,
             opens_at=now,
-            closes_at=now + timedelta(days=plan.survey_days),
             baseline_id=baseline.id if baseline else None,
+            **survey_admin.opening_fields(plan, baseline, now),
         )
     )
     _audit(

@@ -1,0 +1,205 @@
+"""A survey as its coordinator declares it (YAML, validated here): introduction, sections, questions,
+demographics, how it closes and how it chases. Pure: no file or database access.
+
+Validation refuses what cannot work (an unknown section, a positive answer that is not an answer);
+whether the design is *good* (short, tied to learning needs, anonymous) is the lint's business
+(``plans.domain.survey_lint``), which reports and never refuses.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from plans.domain.chasing_config import ChasingConfig
+
+ID = r"^[A-Za-z][A-Za-z0-9_]{0,59}$"
+
+AGREEMENT = ("Strongly agree", "Agree", "Neither agree nor disagree", "Disagree", "Strongly disagree")
+AGREEMENT_POSITIVE = ("Strongly agree", "Agree")
+YES_NO = ("Yes", "No")
+YES_NO_POSITIVE = ("Yes",)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SectionKind(StrEnum):
+    """What a section asks about; the seed programmes used the first three."""
+
+    KNOWLEDGE = "knowledge"
+    SKILLS = "skills"
+    EXPERIENCE = "experience"
+    OTHER = "other"
+
+
+class QuestionType(StrEnum):
+    AGREEMENT = "agreement"  # the fixed 5-point scale, Strongly agree .. Strongly disagree
+    YES_NO = "yes_no"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    FREE_TEXT = "free_text"
+
+
+FIXED_ANSWERS: dict[QuestionType, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    QuestionType.AGREEMENT: (AGREEMENT, AGREEMENT_POSITIVE),
+    QuestionType.YES_NO: (YES_NO, YES_NO_POSITIVE),
+}
+
+
+class Introduction(_Strict):
+    """What the survey page says before the first question. The lint reports any part left empty."""
+
+    purpose: str = ""
+    citizen_voice: str = Field(default="", description="what 'citizen voice' means in this organisation")
+    shared_responsibility: str = Field(default="", description="why involving citizens is everyone's job")
+
+
+class Section(_Strict):
+    id: str = Field(pattern=ID)
+    title: str = Field(min_length=1, max_length=200)
+    kind: SectionKind = SectionKind.OTHER
+    learning_need: str | None = Field(default=None, description="covers every question of the section")
+
+
+class Question(_Strict):
+    id: str = Field(pattern=ID)
+    section: str = Field(min_length=1)
+    type: QuestionType = QuestionType.AGREEMENT
+    text: str = Field(min_length=1, max_length=1000)
+    help: str | None = Field(default=None, max_length=2000)
+    answers: list[str] = Field(default_factory=list)
+    positive: list[str] | None = None
+    learning_need: str | None = None
+    headline: bool = True
+    tests_terms: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _answers_fit_the_type(self) -> Question:
+        self.answers = [a.strip() for a in self.answers]
+        self.tests_terms = [t.strip() for t in self.tests_terms if t.strip()]
+        if self.type in FIXED_ANSWERS:
+            fixed, default_positive = FIXED_ANSWERS[self.type]
+            if self.answers and tuple(self.answers) != fixed:
+                raise ValueError(
+                    f"answers: {self.type.value} questions always have the answers {list(fixed)} (leave answers out)"
+                )
+            self.answers = list(fixed)
+            if self.positive is None:
+                self.positive = list(default_positive)
+            elif not self.positive:
+                raise ValueError(f"positive: {self.type.value} questions need at least one positive answer")
+        elif self.type is QuestionType.FREE_TEXT:
+            if self.answers or self.positive:
+                raise ValueError("a free_text question has no answers and no positive answers")
+            self.positive = []
+        else:
+            if len(self.answers) < 2:
+                raise ValueError(f"answers: {self.type.value} questions need at least two answers")
+            if self.type is QuestionType.MULTIPLE_CHOICE and self.positive:
+                # a response may tick several answers, so "% positive" has no single meaning here
+                raise ValueError(
+                    "positive: multiple_choice questions are not scored as % positive "
+                    "(ask a single_choice or yes_no question to score it)"
+                )
+            self.positive = self.positive or []
+        repeated = sorted({a for a in self.answers if self.answers.count(a) > 1})
+        if repeated:
+            raise ValueError(f"answers: {repeated} listed more than once")
+        unknown = [p for p in self.positive if p not in self.answers]
+        if unknown:
+            raise ValueError(f"positive answers {unknown} are not among the question's answers")
+        if self.answers and set(self.positive) == set(self.answers):
+            raise ValueError("positive: every answer counts as positive, so the question cannot show anything")
+        return self
+
+    @property
+    def positive_answers(self) -> list[str]:
+        """The answers that count as positive (filled in by validation; empty when not scored)."""
+        return list(self.positive or [])
+
+
+class Demographic(_Strict):
+    """A self-reported characteristic asked of every respondent, e.g. staff group or ethnicity."""
+
+    id: str = Field(pattern=ID)
+    text: str = Field(min_length=1, max_length=500)
+    help: str | None = Field(default=None, max_length=2000)
+    options: list[str] = Field(min_length=2)
+    required: bool = False
+
+    @model_validator(mode="after")
+    def _distinct_options(self) -> Demographic:
+        self.options = [o.strip() for o in self.options]
+        repeated = sorted({o for o in self.options if self.options.count(o) > 1})
+        if repeated or "" in self.options:
+            raise ValueError(f"options: {repeated or ['(empty)']} listed more than once or empty")
+        return self
+
+
+class SurveyDefinition(_Strict):
+    """A whole survey: what the YAML file (or a plan file's ``plan.survey``) declares."""
+
+    title: str = Field(min_length=1, max_length=200)
+    introduction: Introduction = Introduction()
+    anonymous: bool = True
+    target_rate: float = Field(default=0.6, gt=0, le=1)
+    days: int = Field(default=28, ge=1, le=365)
+    close_when_target_met: bool = True
+    sections: list[Section] = Field(min_length=1)
+    questions: list[Question] = Field(min_length=1)
+    demographics: list[Demographic] = Field(default_factory=list)
+    chasing: ChasingConfig = ChasingConfig()
+
+    @model_validator(mode="after")
+    def _references(self) -> SurveyDefinition:
+        problems = []
+        sections: dict[str, int] = {}
+        for i, s in enumerate(self.sections):
+            if s.id in sections:
+                problems.append(f"sections[{i}].id: {s.id!r} is listed twice (also sections[{sections[s.id]}])")
+            sections.setdefault(s.id, i)
+        questions: dict[str, int] = {}
+        for i, q in enumerate(self.questions):
+            if q.id in questions:
+                problems.append(f"questions[{i}].id: {q.id!r} is listed twice (also questions[{questions[q.id]}])")
+            questions.setdefault(q.id, i)
+            if q.section not in sections:
+                problems.append(f"questions[{i}].section: no section with id {q.section!r}")
+        demographics: dict[str, int] = {}
+        for i, d in enumerate(self.demographics):
+            if d.id in demographics:
+                problems.append(f"demographics[{i}].id: {d.id!r} is listed twice")
+            elif d.id in questions:
+                problems.append(f"demographics[{i}].id: {d.id!r} is also a question's id")
+            demographics.setdefault(d.id, i)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def section(self, section_id: str) -> Section:
+        """The section with this id (validation guarantees it exists for every question)."""
+        return next(s for s in self.sections if s.id == section_id)
+
+    def learning_need_of(self, question: Question) -> str | None:
+        """The question's own learning need, else its section's."""
+        return question.learning_need or self.section(question.section).learning_need
+
+
+def flatten(definition: SurveyDefinition) -> list[dict[str, Any]]:
+    """The questions as ``Survey.questions`` holds them: what the analysis, the responses and the
+    repeat-survey gate read (id, section, type, text, answers, positive), in the file's order."""
+    return [
+        {
+            "id": q.id,
+            "section": q.section,
+            "type": q.type.value,
+            "text": q.text,
+            "answers": list(q.answers),
+            "positive": q.positive_answers,
+        }
+        for q in definition.questions
+    ]
