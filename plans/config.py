@@ -11,8 +11,10 @@ import secrets
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from plans.domain.chasing_config import LadderStep, Rung
 
 
 def default_data_dir() -> Path:
@@ -31,6 +33,13 @@ class Settings(BaseSettings):
     )
     lifecycle_deployment: str = "plan-lifecycle/plan-lifecycle"
     reporting_threshold: int = Field(default=11, ge=1)
+    # approvers past a sign-off deadline climb this ladder (JSON in the environment); "escalate" writes to
+    # the plan's coordinator. A survey's teams climb the ladder in the survey's own definition instead.
+    sign_off_ladder: tuple[LadderStep, ...] = (
+        LadderStep(action=Rung.REMIND, after_days=0),
+        LadderStep(action=Rung.REMIND, after_days=3),
+        LadderStep(action=Rung.ESCALATE, after_days=3),
+    )
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     prefect_port: int = 4200
@@ -61,6 +70,13 @@ class Settings(BaseSettings):
     # survey links are derived from this secret (HMAC), so the database holds only their hashes; keep it
     # stable while a survey is open, or links in reminders stop matching the invitations' hashes
     secret_key: str | None = Field(default=None, description="default: a random key kept in data_dir/secret_key")
+
+    @field_validator("sign_off_ladder")
+    @classmethod
+    def _no_league_table_for_approvers(cls, ladder: tuple[LadderStep, ...]) -> tuple[LadderStep, ...]:
+        if any(step.action is Rung.NAME for step in ladder):
+            raise ValueError("sign_off_ladder: 'name' is for survey teams (the league table); use remind or escalate")
+        return ladder
 
     def resolved_public_url(self) -> str:
         """Where people reach the web app, without a trailing slash."""
