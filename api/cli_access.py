@@ -94,15 +94,22 @@ def user_token(
 
 @mail_app.command("list")
 def mail_list() -> None:
-    """The messages waiting in the outbox, oldest first."""
+    """The messages waiting in the outbox, oldest first (attempts, next try, last error, any lease)."""
     from api.cli import _database
     from plans.repositories.outbox import OutboxRepository
 
     _database()
     with session_scope() as s:
+        now = utcnow()
         waiting = OutboxRepository(s).pending()
         lines = [
             f"{m.id}\t{m.created_at:%Y-%m-%d %H:%M}\t{m.kind}\t{m.to_address}\tattempts {m.attempts}"
+            + (f"\tnext try {m.next_attempt_at:%Y-%m-%d %H:%M}" if m.next_attempt_at > now else "")
+            + (
+                f"\tbeing sent (lease until {m.claimed_until:%H:%M:%S})"
+                if m.claimed_until and m.claimed_until > now
+                else ""
+            )
             + (f"\t{m.last_error}" if m.last_error else "")
             for m in waiting
         ]
@@ -113,7 +120,7 @@ def mail_list() -> None:
 
 @mail_app.command("send")
 def mail_send() -> None:
-    """Send every message that is due now over SMTP (the delivery flow does this on a schedule)."""
+    """Send every message that is due now over SMTP (the deliver-outbox flow does this on a schedule)."""
     from api.cli import _database
     from plans.delivery import deliver_due
 
@@ -121,5 +128,8 @@ def mail_send() -> None:
         typer.secho("error: no SMTP server is configured (set COPRODUCE_SMTP_HOST)", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
     _database()
-    counts = deliver_due()
-    typer.echo(f"sent {counts['sent']}, failed {counts['failed']} (retried later), skipped {counts['skipped']}")
+    done = deliver_due()
+    typer.echo(f"sent {done.sent}, failed {done.failed} (retried later), left {done.left} for the next run")
+    if done.stopped:
+        typer.secho(f"stopped early: {done.stopped}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)

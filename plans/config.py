@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "coproduce <coproduce@localhost>"
+    delivery_batch: int = Field(default=500, ge=1, description="messages a sender claims at a time")
+    delivery_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="a sender's claim on a batch; a sender that dies leaves its messages to others after this",
+    )
     # survey links are derived from this secret (HMAC), so the database holds only their hashes; keep it
     # stable while a survey is open, or links in reminders stop matching the invitations' hashes
     secret_key: str | None = Field(default=None, description="default: a random key kept in data_dir/secret_key")

@@ -1,53 +1,196 @@
-"""Sending the outbox: the transaction boundary for delivery (one commit per message, straight after
-the SMTP server accepts it). Used after commit for messages people are waiting for (sign-in links)
-and by the delivery flow for everything due."""
+"""Sending the outbox: the transaction boundary for delivery.
+
+A sender claims a batch of due messages with a lease (one commit), sends them over one SMTP connection,
+and marks each one sent in its own commit straight after the server accepts it. So a crash loses
+nothing and repeats at most the message in flight: the duplicate window is one SMTP transaction plus
+one commit, and the resend carries the same ``Message-ID``. A sender that dies keeps its claim until
+the lease runs out (``delivery_lease_seconds``), then any sender takes the messages again. The claim is
+the arbiter between concurrent senders. See docs/email.md.
+
+Used after commit for messages people are waiting for (sign-in links), by ``coproduce mail send``, and
+by the ``deliver-outbox`` flow for everything due.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from datetime import datetime
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from plans import smtp
 from plans.config import settings
-from plans.db import after_commit, session_scope
+from plans.db import after_commit, session_factory, session_scope
+from plans.faults import fault_point
 from plans.models import utcnow
 from plans.repositories.outbox import OutboxRepository
-from plans.services.outbox import send_one
+from plans.services.outbox import Rendered, retry_at, with_link
 
 log = logging.getLogger(__name__)
+LEASE_MARGIN = 0.8  # stop sending a batch once this share of its lease is used (clock skew, slow servers)
 
 
-def deliver(message_ids: list[int], now: datetime | None = None) -> Counter[str]:
-    """Send these messages, each in its own transaction; counts of sent / failed / skipped."""
-    counts: Counter[str] = Counter()
-    for message_id in message_ids:
-        with session_scope() as session:
-            counts[send_one(session, message_id=message_id, send=smtp.send, now=now or utcnow())] += 1
-    return counts
+@dataclass
+class Outcome:
+    """What a delivery run did. ``skipped``: asked for but not claimed (sent already, not due, or another
+    sender has it); ``left``: claimed but not tried because the batch stopped early (``stopped`` says
+    why), released at once for the next run."""
+
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    left: int = 0
+    stopped: str | None = None
+
+    def add(self, other: Outcome) -> None:
+        """Add another batch's counts to these."""
+        self.claimed += other.claimed
+        self.sent += other.sent
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.left += other.left
+        self.stopped = other.stopped or self.stopped
+
+    def as_dict(self) -> dict[str, Any]:
+        """The counts as a plain dict (for logs and flow results)."""
+        return asdict(self)
 
 
-def deliver_due(now: datetime | None = None, batch: int = 200) -> Counter[str]:
-    """Send every message that is due, oldest first, in batches."""
+def lease() -> timedelta:
+    """How long a sender's claim on a batch lasts."""
+    return timedelta(seconds=settings.delivery_lease_seconds)
+
+
+def deliver(message_ids: Sequence[int], now: datetime | None = None, sender: smtp.Sender | None = None) -> Outcome:
+    """Send these messages if they are due and nobody else is sending them."""
     now = now or utcnow()
-    total: Counter[str] = Counter()
+    with session_scope() as session:
+        claimed = OutboxRepository(session).claim(message_ids, now, now + lease())
+    outcome = _send_claimed(claimed, now, sender)
+    outcome.skipped += len(set(message_ids)) - len(claimed)
+    return outcome
+
+
+def deliver_batch(now: datetime | None = None, limit: int | None = None, sender: smtp.Sender | None = None) -> Outcome:
+    """Claim up to ``limit`` due messages (oldest first) and send them over one connection."""
+    now = now or utcnow()
+    with session_scope() as session:
+        claimed = OutboxRepository(session).claim_due(now, now + lease(), limit or settings.delivery_batch)
+    return _send_claimed(claimed, now, sender)
+
+
+def deliver_due(now: datetime | None = None, batch: int | None = None, max_seconds: float | None = None) -> Outcome:
+    """Send every message that is due, batch after batch over one connection, until none is left, a
+    batch stops early (the server is unreachable), or ``max_seconds`` have passed."""
+    total = Outcome()
     if not settings.smtp_host:
         return total
-    while True:
-        with session_scope() as session:
-            ids = OutboxRepository(session).due_ids(now, batch)
-        if not ids:
-            return total
-        counts = deliver(ids, now)
-        total.update(counts)
-        if counts["sent"] == 0:  # everything in the batch failed or was taken: try again next run
-            return total
+    started = time.monotonic()
+    with smtp.Sender() as sender:
+        while max_seconds is None or time.monotonic() - started < max_seconds:
+            outcome = deliver_batch(now, batch, sender)
+            total.add(outcome)
+            if outcome.claimed == 0 or outcome.stopped:
+                break
+    return total
+
+
+def waiting(now: datetime | None = None) -> int:
+    """How many unsent messages are due now."""
+    with session_scope() as session:
+        return OutboxRepository(session).count_due(now or utcnow())
 
 
 def deliver_after_commit(session: Session, message_id: int) -> None:
     """Send a message as soon as its transaction commits (someone is waiting for it); if that fails it
     stays in the outbox and the next delivery run sends it."""
     if settings.smtp_host:
-        after_commit(session, lambda: log.info("delivery of message %s: %s", message_id, dict(deliver([message_id]))))
+        after_commit(session, lambda: log.info("delivery of message %s: %s", message_id, deliver([message_id])))
+
+
+def _send_claimed(claimed: list[int], now: datetime, sender: smtp.Sender | None) -> Outcome:
+    """Send messages this sender has just claimed, marking each in its own commit."""
+    outcome = Outcome(claimed=len(claimed))
+    if not claimed:
+        return outcome
+    fault_point("after_claim")
+    deadline = time.monotonic() + settings.delivery_lease_seconds * LEASE_MARGIN
+    own_sender = sender is None
+    with session_factory()() as session:
+        repo = OutboxRepository(session)
+        rows = repo.for_sending(claimed)
+        bodies = repo.bodies(sorted({r.body_id for r in rows if r.body_id is not None}))
+        session.commit()
+        secret = settings.resolved_secret_key() if any(r.link_ref for r in rows) else None
+        untried: list[int] = []
+        try:
+            sender = sender or smtp.Sender()
+            for i, row in enumerate(rows):
+                if time.monotonic() > deadline:
+                    outcome.stopped = "the batch used most of its lease; the rest is left for the next run"
+                    untried = [r.id for r in rows[i:]]
+                    break
+                tried = _send_one(repo, sender, row, bodies, secret, now, outcome)
+                if outcome.stopped:
+                    untried = [r.id for r in rows[i + tried :]]
+                    break
+        except smtp.MailNotConfigured as exc:
+            outcome.stopped, untried = str(exc), [r.id for r in rows]
+        finally:
+            if own_sender and sender is not None:
+                sender.close()
+        # claimed rows that vanished meanwhile need nothing; untried ones go back at once
+        if untried:
+            repo.release(untried)
+            session.commit()
+            outcome.left += len(untried)
+    return outcome
+
+
+def _send_one(
+    repo: OutboxRepository,
+    sender: smtp.Sender,
+    row: Any,
+    bodies: dict[int, tuple[str, str, str]],
+    secret: bytes | None,
+    now: datetime,
+    outcome: Outcome,
+) -> bool:
+    """Send one claimed message and commit its mark, or its failure and when to retry; False if it was
+    not tried (no connection to the server could be made)."""
+    try:
+        words = (
+            Rendered(*bodies[row.body_id])
+            if row.body_id is not None
+            else Rendered(row.subject, row.body_text, row.body_html)
+        )
+        data = smtp.build(
+            key=row.idempotency_key,
+            to=row.to_address,
+            created_at=row.created_at,
+            content=with_link(words, row.link_ref, secret),
+            cfg=settings,
+        )
+        fault_point("before_smtp")
+        sender.send(row.to_address, data)
+    except smtp.CannotConnect as exc:  # nothing of this message reached the server: not its fault
+        outcome.stopped = str(exc)
+        return False
+    except Exception as exc:  # a refusal, a dropped connection mid-message, a missing body: retried later
+        repo.mark_failed(row.id, f"{type(exc).__name__}: {exc}"[:2000], retry_at(now, row.attempts + 1))
+        repo.session.commit()
+        outcome.failed += 1
+        if isinstance(exc, smtp.ConnectionLost):
+            outcome.stopped = str(exc)
+        return True
+    fault_point("after_smtp_accept")
+    repo.mark_sent(row.id, now)
+    repo.session.commit()
+    fault_point("after_mark")
+    outcome.sent += 1
+    return True

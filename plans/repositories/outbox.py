@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,12 @@ from plans.models import OutboxBody, OutboxMessage
 from plans.repositories.dialect import insert_ignoring_conflicts
 
 BATCH = 5000
+
+
+def _claimable(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Unsent, due, and not leased to a sender (or the lease has run out)."""
+    m = OutboxMessage
+    return (m.sent_at.is_(None), m.next_attempt_at <= now, m.claimed_until.is_(None) | (m.claimed_until <= now))
 
 
 class OutboxRepository:
@@ -58,8 +64,8 @@ class OutboxRepository:
         """Insert messages, skipping every idempotency key already present; how many were new."""
         stmt = insert_ignoring_conflicts(self.session, OutboxMessage, ["idempotency_key"])
         added = 0
-        for start in range(0, len(rows), BATCH):
-            added += self.session.execute(stmt, list(rows[start : start + BATCH])).rowcount or 0
+        for start in range(0, len(rows), BATCH):  # Core execution: the ORM's result has no rowcount
+            added += self.session.connection().execute(stmt, list(rows[start : start + BATCH])).rowcount or 0
         return added
 
     def add_from_select(self, columns: list[str], source: Select[Any]) -> int:
@@ -68,40 +74,101 @@ class OutboxRepository:
         stmt = insert_ignoring_conflicts(self.session, OutboxMessage, ["idempotency_key"])
         return self.session.execute(stmt.from_select(columns, source)).rowcount or 0
 
-    def get_for_update(self, message_id: int) -> OutboxMessage | None:
-        """The message, locked against a second sender (skipped if another sender holds it)."""
-        stmt = select(OutboxMessage).where(OutboxMessage.id == message_id).with_for_update(skip_locked=True)
-        return self.session.scalar(stmt)
-
     def due_ids(self, now: datetime, limit: int) -> list[int]:
         """Unsent messages due now whose lease (if any) has run out, oldest first."""
         stmt = (
             select(OutboxMessage.id)
-            .where(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.next_attempt_at <= now,
-                (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until <= now),
-            )
+            .where(*_claimable(now))
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
         )
         return list(self.session.scalars(stmt))
 
     def claim(self, message_ids: Sequence[int], now: datetime, until: datetime) -> list[int]:
-        """Lease these messages to one sender (those still unsent and unclaimed); the ids it got."""
+        """Lease these messages to one sender (those still unsent, due and unclaimed); the ids it got.
+
+        The conditional UPDATE is the arbiter between senders: a second sender's UPDATE waits for the
+        first one's commit, then finds the lease taken and leaves the row alone."""
         if not message_ids:
             return []
         stmt = (
             update(OutboxMessage)
-            .where(
-                OutboxMessage.id.in_(message_ids),
-                OutboxMessage.sent_at.is_(None),
-                (OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until <= now),
-            )
+            .where(OutboxMessage.id.in_(message_ids), *_claimable(now))
             .values(claimed_until=until)
             .returning(OutboxMessage.id)
         )
         return sorted(self.session.scalars(stmt))
+
+    def claim_due(self, now: datetime, until: datetime, limit: int) -> list[int]:
+        """Lease up to ``limit`` due messages, oldest first, to one sender; the ids it got.
+
+        One statement, first in its transaction (SQLite then takes the write lock before reading). On
+        PostgreSQL ``SKIP LOCKED`` sends concurrent senders to different rows instead of queueing them on
+        the same ones; the UPDATE's own condition still decides."""
+        due = (
+            select(OutboxMessage.id)
+            .where(*_claimable(now))
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due), *_claimable(now))
+            .values(claimed_until=until)
+            .returning(OutboxMessage.id)
+        )
+        return sorted(self.session.scalars(stmt))
+
+    def for_sending(self, message_ids: Sequence[int]) -> list[Row[Any]]:
+        """What a sender needs of each message (no ORM objects: a batch is hundreds of rows)."""
+        m = OutboxMessage
+        stmt = (
+            select(m.id, m.idempotency_key, m.to_address, m.subject, m.body_text, m.body_html, m.body_id)
+            .add_columns(m.link_ref, m.created_at, m.attempts)
+            .where(m.id.in_(message_ids))
+            .order_by(m.next_attempt_at, m.id)
+        )
+        return list(self.session.execute(stmt))
+
+    def bodies(self, body_ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
+        """Shared bodies by id: (subject, text, HTML)."""
+        if not body_ids:
+            return {}
+        b = OutboxBody
+        rows = self.session.execute(select(b.id, b.subject, b.body_text, b.body_html).where(b.id.in_(body_ids)))
+        return {r.id: (r.subject, r.body_text, r.body_html) for r in rows}
+
+    def mark_sent(self, message_id: int, now: datetime) -> None:
+        """The server accepted the message: record it and end the lease."""
+        self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+            .values(sent_at=now, attempts=OutboxMessage.attempts + 1, last_error=None, claimed_until=None)
+        )
+
+    def mark_failed(self, message_id: int, error: str, retry_at: datetime) -> None:
+        """The attempt failed: keep the reason, try again at ``retry_at``, end the lease."""
+        self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+            .values(attempts=OutboxMessage.attempts + 1, last_error=error, next_attempt_at=retry_at, claimed_until=None)
+        )
+
+    def release(self, message_ids: Sequence[int]) -> None:
+        """End the lease on messages a sender claimed and did not try (another may take them now)."""
+        if message_ids:
+            self.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(message_ids), OutboxMessage.sent_at.is_(None))
+                .values(claimed_until=None)
+            )
+
+    def count_due(self, now: datetime) -> int:
+        """Unsent messages due now (claimed or not)."""
+        stmt = select(func.count()).where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
+        return int(self.session.scalar(stmt) or 0)
 
     def pending(self, limit: int = 100) -> Sequence[OutboxMessage]:
         stmt = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None)).order_by(OutboxMessage.id).limit(limit)

@@ -1,16 +1,15 @@
 """Email as part of a decision: rendered from templates and written to the outbox in the decision's own
-transaction, once per idempotency key; sent afterwards, one message per transaction.
+transaction, once per idempotency key; sent afterwards, each message marked sent in its own transaction.
 
-Sending cannot be exactly-once: if the SMTP server accepts a message and the process dies before the
-mark is committed, the message is sent again later. The resend carries the same ``Message-ID`` (it is
-derived from the idempotency key), so the duplicate is recognisable; the window is one SMTP
-conversation plus one commit.
+Sending (``plans.delivery``) cannot be exactly-once: if the SMTP server accepts a message and the
+process dies before the mark is committed, the message is sent again later. The resend carries the
+same ``Message-ID`` (it is derived from the idempotency key), so the duplicate is recognisable; the
+window is one SMTP transaction plus one commit. See docs/email.md.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -118,40 +117,27 @@ def enqueue_shared(
 
 def content_of(session: Session, message: OutboxMessage) -> Rendered:
     """The words to send: the message's own or its shared body's, with its personal survey link."""
-    subject, text, html = message.subject, message.body_text, message.body_html
+    own = Rendered(subject=message.subject or "", text=message.body_text or "", html=message.body_html or "")
     if message.body_id is not None:
-        body = OutboxRepository(session).body(message.body_id)
+        body = OutboxRepository(session).bodies([message.body_id]).get(message.body_id)
         if body is None:
             raise LookupError(f"outbox message {message.id}: body {message.body_id} is missing")
-        subject, text, html = body.subject, body.body_text, body.body_html
-    if message.link_ref is not None:
-        link = survey_url(token_for(message.link_ref))
-        text, html = (
-            (text or "").replace(SURVEY_LINK_PLACEHOLDER, link),
-            (html or "").replace(SURVEY_LINK_PLACEHOLDER, link),
-        )
-    return Rendered(subject=subject or "", text=text or "", html=html or "")
+        own = Rendered(*body)
+    return with_link(own, message.link_ref)
 
 
-Send = Callable[[OutboxMessage, Rendered], None]
+def with_link(content: Rendered, link_ref: str | None, secret: bytes | None = None) -> Rendered:
+    """The content with the personal survey link named by ``link_ref`` in place of the placeholder."""
+    if link_ref is None:
+        return content
+    link = survey_url(token_for(link_ref, secret))
+    return Rendered(
+        subject=content.subject,
+        text=content.text.replace(SURVEY_LINK_PLACEHOLDER, link),
+        html=content.html.replace(SURVEY_LINK_PLACEHOLDER, link),
+    )
 
 
-def send_one(session: Session, *, message_id: int, send: Send, now: datetime) -> str:
-    """Send one due message and mark it, or record the failure and when to try again.
-
-    Returns "sent", "failed", or "skipped" (already sent, not due, or being sent by another sender).
-    The caller commits straight after, which keeps the duplicate window to one SMTP conversation."""
-    message = OutboxRepository(session).get_for_update(message_id)
-    if message is None or message.sent_at is not None or message.next_attempt_at > now:
-        return "skipped"
-    message.attempts += 1
-    try:
-        send(message, content_of(session, message))
-    except Exception as exc:  # any failure to hand over is retried later; the reason is kept
-        message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        message.next_attempt_at = now + min(timedelta(minutes=2 ** (message.attempts - 1)), MAX_BACKOFF)
-        session.flush()
-        return "failed"
-    message.sent_at, message.last_error = now, None
-    session.flush()
-    return "sent"
+def retry_at(now: datetime, attempts: int) -> datetime:
+    """When to try a message again after its ``attempts``-th failure: 1, 2, 4 ... minutes, at most 6 h."""
+    return now + min(timedelta(minutes=2 ** min(attempts - 1, 20)), MAX_BACKOFF)
