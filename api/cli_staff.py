@@ -1,4 +1,5 @@
-"""``coproduce staff``: an organisation's staff list, imported from CSV or XLSX and shown per team."""
+"""``coproduce staff``: an organisation's staff list, imported from CSV or XLSX and shown per team; and
+``coproduce survey import-paper`` (the same kind of import, registered in the survey group)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import typer
 
 from plans.db import session_scope
 from plans.domain.errors import DomainError
-from plans.models import utcnow
+from plans.models import SurveyKind, utcnow
 
 staff_app = typer.Typer(
     help="Staff lists: who works in which team, giving each team its eligible headcount.", no_args_is_help=True
@@ -71,3 +72,28 @@ def staff_show(
     typer.echo(f"{'total':<14} {total:>8} {listed:>7} {sum(reasons.values()):>9}")
     for reason, n in sorted(reasons.items()):
         typer.echo(f"  not eligible, {reason}: {n}")
+
+
+def survey_import_paper(
+    file: Annotated[Path, typer.Argument(help="A .csv or .xlsx file: team_code and one column per question id")],
+    plan: Annotated[int, typer.Option("--plan", help="The plan whose open survey the responses answer")],
+    kind: Annotated[SurveyKind, typer.Option("--kind", help="Which of the plan's surveys")] = SurveyKind.BASELINE,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="The XLSX sheet to read (default: the first)")] = None,
+) -> None:
+    """Add paper responses to a plan's open survey, all or nothing; every bad cell is listed."""
+    # registered as ``coproduce survey import-paper`` by api/cli_survey.py
+    from api.cli import _database, _fail
+    from plans.services.paper_responses import import_paper_responses
+
+    try:
+        _database()
+        with session_scope() as s:
+            summary = import_paper_responses(s, plan_id=plan, path=file, kind=kind, sheet=sheet, now=utcnow())
+    except DomainError as e:
+        _fail(e)
+    typer.echo(
+        f"imported {summary.responses} paper response(s) from {summary.source} into the {summary.kind} survey "
+        f"of plan {summary.plan_id}, dated {summary.day:%Y-%m-%d}, for {len(summary.by_team)} team(s)"
+    )
+    for code, n in summary.by_team.items():
+        typer.echo(f"  {n:>5}  {code}")
