@@ -39,6 +39,9 @@ def _register_access_commands() -> None:
 
     app.add_typer(user_app, name="user")
     app.add_typer(mail_app, name="mail")
+    from api.cli_survey import survey_app
+
+    app.add_typer(survey_app, name="survey")
     from api.cli_staff import staff_app
 
     app.add_typer(staff_app, name="staff")

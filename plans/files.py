@@ -12,7 +12,7 @@ import yaml
 from pydantic import ValidationError
 
 from plans.domain.errors import InvalidInput
-from plans.domain.survey_definition import SurveyDefinition
+from plans.domain.survey_definition import SurveyDefinition, reference_problems
 from plans.schemas import PlanFile
 
 
@@ -94,7 +94,12 @@ def parse_survey(data: Any, source: Path | str) -> SurveyDefinition:
     try:
         return SurveyDefinition.model_validate(data)
     except ValidationError as exc:
-        raise SurveyFileError(source, describe_validation_error(exc)) from None
+        raise SurveyFileError(source, _with_references(describe_validation_error(exc), data, "")) from None
+
+
+def _with_references(problems: list[str], survey: Any, prefix: str) -> list[str]:
+    # the model's cross-reference rule runs only once every field is valid: report its findings anyway
+    return problems + [p for p in (prefix + r for r in reference_problems(survey)) if p not in problems]
 
 
 def load_survey_file(path: Path | str) -> SurveyDefinition:
@@ -130,10 +135,22 @@ def parse_plan(data: Any, source: Path | str) -> PlanFile:
     try:
         return PlanFile.model_validate(data)
     except ValidationError as exc:
-        raise PlanFileError(source, describe_validation_error(exc)) from None
+        plan = data.get("plan")
+        survey = plan.get("survey") if isinstance(plan, dict) else None
+        problems = _with_references(describe_validation_error(exc), survey, "plan.survey.")
+        raise PlanFileError(source, problems) from None
 
 
 def load_plan_file(path: Path | str) -> PlanFile:
     """Read and validate a plan file; raise ``PlanFileError`` listing every problem."""
     path = Path(path)
     return parse_plan(_read_yaml(path, PlanFileError), path)
+
+
+def load_survey_or_plan(path: Path | str) -> SurveyDefinition:
+    """The survey a file declares: a survey file, or a plan file's ``plan.survey`` (inline or by file)."""
+    path = Path(path)
+    data = _read_yaml(path, SurveyFileError)
+    if isinstance(data, dict) and "plan" in data and "questions" not in data:
+        return parse_plan(data, path).plan.survey
+    return parse_survey(data, path)

@@ -156,26 +156,7 @@ class SurveyDefinition(_Strict):
 
     @model_validator(mode="after")
     def _references(self) -> SurveyDefinition:
-        problems = []
-        sections: dict[str, int] = {}
-        for i, s in enumerate(self.sections):
-            if s.id in sections:
-                problems.append(f"sections[{i}].id: {s.id!r} is listed twice (also sections[{sections[s.id]}])")
-            sections.setdefault(s.id, i)
-        questions: dict[str, int] = {}
-        for i, q in enumerate(self.questions):
-            if q.id in questions:
-                problems.append(f"questions[{i}].id: {q.id!r} is listed twice (also questions[{questions[q.id]}])")
-            questions.setdefault(q.id, i)
-            if q.section not in sections:
-                problems.append(f"questions[{i}].section: no section with id {q.section!r}")
-        demographics: dict[str, int] = {}
-        for i, d in enumerate(self.demographics):
-            if d.id in demographics:
-                problems.append(f"demographics[{i}].id: {d.id!r} is listed twice")
-            elif d.id in questions:
-                problems.append(f"demographics[{i}].id: {d.id!r} is also a question's id")
-            demographics.setdefault(d.id, i)
+        problems = reference_problems(self.model_dump())
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -187,6 +168,50 @@ class SurveyDefinition(_Strict):
     def learning_need_of(self, question: Question) -> str | None:
         """The question's own learning need, else its section's."""
         return question.learning_need or self.section(question.section).learning_need
+
+
+def _ids(items: Any) -> list[tuple[int, Any, Any]]:
+    """(index, id, the item) for the items of a list that are mappings with a text id; anything else is
+    the field validation's to report."""
+    if not isinstance(items, list):
+        return []
+    return [
+        (i, item["id"], item)
+        for i, item in enumerate(items)
+        if isinstance(item, dict) and isinstance(item.get("id"), str)
+    ]
+
+
+def reference_problems(data: Any) -> list[str]:
+    """Ids listed twice and questions in unknown sections, as 'path: message'. Works on raw YAML data
+    too, so a file with other errors still hears about these in the same report."""
+    if not isinstance(data, dict):
+        return []
+    problems = []
+    sections: dict[Any, int] = {}
+    for i, sid, _ in _ids(data.get("sections")):
+        if sid in sections:
+            problems.append(f"sections[{i}].id: {sid!r} is listed twice (also sections[{sections[sid]}])")
+        sections.setdefault(sid, i)
+    questions: dict[Any, int] = {}
+    for i, qid, q in _ids(data.get("questions")):
+        if qid in questions:
+            problems.append(f"questions[{i}].id: {qid!r} is listed twice (also questions[{questions[qid]}])")
+        questions.setdefault(qid, i)
+        if (
+            isinstance(data.get("sections"), list)
+            and isinstance(q.get("section"), str)
+            and q["section"] not in sections
+        ):
+            problems.append(f"questions[{i}].section: no section with id {q['section']!r}")
+    demographics: dict[Any, int] = {}
+    for i, did, _ in _ids(data.get("demographics")):
+        if did in demographics:
+            problems.append(f"demographics[{i}].id: {did!r} is listed twice")
+        elif did in questions:
+            problems.append(f"demographics[{i}].id: {did!r} is also a question's id")
+        demographics.setdefault(did, i)
+    return problems
 
 
 def flatten(definition: SurveyDefinition) -> list[dict[str, Any]]:
