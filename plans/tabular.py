@@ -8,12 +8,13 @@ that check them do not care where a file came from. Every refusal is an ``Invali
 
 from __future__ import annotations
 
+import codecs
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from plans.domain.errors import InvalidInput
 from plans.domain.row_problems import header_key
@@ -131,10 +132,8 @@ def _sniff_delimiter(path: Path, source: str, suffix: str) -> str:
 
 
 def _csv_rows(table: Table) -> Iterator[tuple[int, tuple[str, ...]]]:
-    # utf-8-sig drops the byte-order mark Excel writes; decoding is incremental, so a bad byte stops the
-    # read near its own line
-    with table.path.open(encoding="utf-8-sig", errors="strict", newline="") as f:
-        reader = csv.reader(f, delimiter=table.delimiter)
+    with table.path.open("rb") as f:
+        reader = csv.reader(_utf8_lines(f, table.source), delimiter=table.delimiter)
         previous = 0
         try:
             for record in reader:
@@ -143,12 +142,20 @@ def _csv_rows(table: Table) -> Iterator[tuple[int, tuple[str, ...]]]:
                 if any("\x00" in c for c in cells):
                     raise InvalidInput(f"{table.source}: line {line} contains a NUL character; is it a text file?")
                 yield line, cells
-        except UnicodeDecodeError:
-            raise InvalidInput(
-                f"{table.source}: line {previous + 1} is not UTF-8 text; save the file as 'CSV UTF-8'"
-            ) from None
         except csv.Error as exc:
             raise InvalidInput(f"{table.source}: line {previous + 1} cannot be read as CSV ({exc})") from None
+
+
+def _utf8_lines(f: BinaryIO, source: str) -> Iterator[str]:
+    """The file's lines decoded one by one, so a bad byte is reported on its own line; the byte-order
+    mark Excel writes before 'CSV UTF-8' is dropped."""
+    for number, raw in enumerate(f, start=1):
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8) :]
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{source}: line {number} is not UTF-8 text; save the file as 'CSV UTF-8'") from None
 
 
 def _xlsx_rows(table: Table) -> Iterator[tuple[int, tuple[str, ...]]]:
