@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, select, update
+from sqlalchemy import ColumnElement, Row, Select, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -62,17 +62,21 @@ class OutboxRepository:
 
     def add_many(self, rows: Sequence[dict[str, Any]]) -> int:
         """Insert messages, skipping every idempotency key already present; how many were new."""
-        stmt = insert_ignoring_conflicts(self.session, OutboxMessage, ["idempotency_key"])
-        added = 0
-        for start in range(0, len(rows), BATCH):  # Core execution: the ORM's result has no rowcount
-            added += self.session.connection().execute(stmt, list(rows[start : start + BATCH])).rowcount or 0
-        return added
+        # counted by RETURNING: an executemany's rowcount is -1 on psycopg, and the ORM's result has none
+        stmt = insert_ignoring_conflicts(self.session, OutboxMessage, ["idempotency_key"]).returning(OutboxMessage.id)
+        conn = self.session.connection()
+        return sum(
+            len(conn.execute(stmt, list(rows[start : start + BATCH])).all()) for start in range(0, len(rows), BATCH)
+        )
 
     def add_from_select(self, columns: list[str], source: Select[Any]) -> int:
         """``INSERT INTO outbox_messages (columns) SELECT ...`` skipping existing keys: the set-wise path
-        for messages to many people (reminders), no row passes through Python."""
+        for messages to many people (reminders), no row passes through Python but the new ids, counted
+        (psycopg reports rowcount -1 for these INSERTs). ``WHERE true``: SQLite cannot otherwise tell
+        the upsert's ON from a join's."""
         stmt = insert_ignoring_conflicts(self.session, OutboxMessage, ["idempotency_key"])
-        return self.session.execute(stmt.from_select(columns, source)).rowcount or 0
+        stmt = stmt.from_select(columns, source.where(true())).returning(OutboxMessage.id)
+        return len(self.session.connection().execute(stmt).all())
 
     def due_ids(self, now: datetime, limit: int) -> list[int]:
         """Unsent messages due now whose lease (if any) has run out, oldest first."""
@@ -104,18 +108,21 @@ class OutboxRepository:
 
         One statement, first in its transaction (SQLite then takes the write lock before reading). On
         PostgreSQL ``SKIP LOCKED`` sends concurrent senders to different rows instead of queueing them on
-        the same ones; the UPDATE's own condition still decides."""
+        the same ones; the UPDATE's own condition still decides. The choice is a MATERIALIZED CTE: as a
+        plain ``IN (subquery)`` PostgreSQL may run it again per row, and each rerun skips the rows
+        already updated and takes more, past the limit."""
         due = (
             select(OutboxMessage.id)
             .where(*_claimable(now))
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
-            .scalar_subquery()
+            .cte("due")
+            .prefix_with("MATERIALIZED")
         )
         stmt = (
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(due), *_claimable(now))
+            .where(OutboxMessage.id.in_(select(due.c.id)), *_claimable(now))
             .values(claimed_until=until)
             .returning(OutboxMessage.id)
         )
