@@ -25,11 +25,13 @@ from api.routers import (
     api_inbox,
     api_panel,
     api_plans,
+    api_survey,
     api_vision,
     inbox,
     panel,
     plans_pages,
     sign_in,
+    survey_pages,
     vision,
 )
 from api.web import mount_assets
@@ -124,6 +126,8 @@ def create_app() -> FastAPI:
         api_inbox,
         api_vision,
         api_panel,
+        survey_pages,
+        api_survey,
     ):
         app.include_router(router.router, responses=API_ERRORS if router.router.prefix.startswith("/api/") else None)
 

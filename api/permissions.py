@@ -57,6 +57,9 @@ PERMISSIONS: dict[str, Rule] = {
     "api_override": Rule.COORDINATOR,
     "api_recommendations": Rule.COORDINATOR,
     "api_set_recommendations": Rule.COORDINATOR,
+    "survey_page": Rule.COORDINATOR,
+    "api_survey_progress": Rule.COORDINATOR,
+    "api_survey_league": Rule.COORDINATOR,
     # approvers: the sign-off requests addressed to them
     "sign_off_page": Rule.PLAN_APPROVER,
     "sign_off_form": Rule.PLAN_APPROVER,
@@ -65,6 +68,7 @@ PERMISSIONS: dict[str, Rule] = {
     # managers: their teams and those below
     "team_page": Rule.TEAM_MANAGER,
     "api_team": Rule.TEAM_MANAGER,
+    "api_team_surveys": Rule.TEAM_MANAGER,
     # the working party: the vision
     "vision_page": Rule.PLAN_WORKING_PARTY,
     "statement_form": Rule.PLAN_WORKING_PARTY,

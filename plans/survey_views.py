@@ -118,3 +118,23 @@ class TeamSurveyProgress(SurveyHeader):
     history: list[DayProgress]
     league: list[LeagueRow]
     league_size: int = Field(description="teams ranked in the whole survey")
+
+
+class DesignFinding(BaseModel):
+    """One finding of the survey design lint, as the coordinator's page reports it."""
+
+    level: str
+    principle: str
+    where: str
+    message: str
+
+
+class SurveyPage(BaseModel):
+    """Everything the coordinator's survey page shows for a plan's survey of one kind."""
+
+    plan_id: int
+    plan_title: str
+    kind: str
+    progress: SurveyProgressView | None = Field(description="None until the survey has opened")
+    league: LeagueTableView | None
+    design: list[DesignFinding] | None = Field(description="None when the survey has no stored definition")

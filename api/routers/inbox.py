@@ -24,6 +24,7 @@ from plans.models import utcnow
 from plans.services import inbox as inbox_service
 from plans.services.lifecycle import load_plan
 from plans.services.recommendations import decide
+from plans.services.survey_progress import team_progress
 
 router = APIRouter(include_in_schema=False)
 
@@ -145,5 +146,7 @@ def sign_off_form(
 
 @router.get("/teams/{team_id}", response_class=HTMLResponse)
 def team_page(request: Request, team_id: int, session: SessionDep, principal: CurrentPrincipal) -> Response:
-    view = inbox_service.team(session, team_id=team_id, now=utcnow())
-    return render(request, "team.html", {"view": view, "when": when})
+    now = utcnow()
+    view = inbox_service.team(session, team_id=team_id, now=now)
+    progress = team_progress(session, team_id=team_id, now=now)  # history and league places, from the counters
+    return render(request, "team.html", {"view": view, "when": when, "progress": progress})

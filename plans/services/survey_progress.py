@@ -11,11 +11,14 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from plans.domain.chasing_config import ChasingConfig
-from plans.domain.errors import NotFound
+from plans.domain.errors import NotFound, StageLocked
 from plans.domain.league import Entry, Standing, rank
+from plans.domain.survey_definition import SurveyDefinition
+from plans.domain.survey_lint import PRINCIPLE_TITLES, lint
 from plans.models import Survey, SurveyKind
 from plans.repositories.inbox import InboxRepository
 from plans.repositories.survey_rates import DayCount, RollUp, SurveyRatesRepository, TeamCounts
@@ -23,10 +26,12 @@ from plans.repositories.surveys import SurveyRepository
 from plans.services.lifecycle import load_plan
 from plans.survey_views import (
     DayProgress,
+    DesignFinding,
     GroupRate,
     LeagueRow,
     LeagueTableView,
     SurveyHeader,
+    SurveyPage,
     SurveyProgressView,
     TeamProgress,
     TeamSurveyProgress,
@@ -209,23 +214,58 @@ def open_surveys(session: Session, now: datetime) -> list[int]:
     return SurveyRatesRepository(session).open_survey_ids(now)
 
 
-def plan_survey(
-    session: Session, *, plan_id: int, kind: str, now: datetime, named: frozenset[int] = frozenset()
-) -> tuple[SurveyProgressView, LeagueTableView] | None:
-    """A plan's survey of this kind (baseline or repeat) with its league table; None if not opened yet."""
+def design_report(survey: Survey) -> list[DesignFinding] | None:
+    """The design lint's findings for the survey's stored definition (None if it has none)."""
+    if not survey.definition:
+        return None
     try:
-        wanted = SurveyKind(kind)
+        definition = SurveyDefinition.model_validate(survey.definition)
+    except ValidationError:  # stored before the current rules: nothing to lint against
+        return None
+    return [
+        DesignFinding(level=f.level.value, principle=PRINCIPLE_TITLES[f.principle], where=f.where, message=f.message)
+        for f in lint(definition)
+    ]
+
+
+def _kind(kind: str) -> SurveyKind:
+    try:
+        return SurveyKind(kind)
     except ValueError:
         raise NotFound(f"a survey kind is baseline or repeat, not {kind!r}") from None
-    load_plan(session, plan_id)  # a missing plan is not found, not a plan with no survey
+
+
+def survey_id_of(session: Session, *, plan_id: int, kind: str) -> int:
+    """The id of the plan's survey of this kind; StageLocked if it has not opened yet."""
+    load_plan(session, plan_id)
+    survey = SurveyRepository(session).for_plan(plan_id, _kind(kind))
+    if survey is None:  # the plan is there, its survey is not yet: a state, not a missing object
+        raise StageLocked(f"the {kind} survey of plan {plan_id} has not opened yet")
+    return survey.id
+
+
+def plan_survey(
+    session: Session, *, plan_id: int, kind: str, now: datetime, named: frozenset[int] = frozenset()
+) -> SurveyPage:
+    """A plan's survey of this kind (baseline or repeat): progress, league table and design report."""
+    plan = load_plan(session, plan_id)  # a missing plan is not found, not a plan with no survey
+    wanted = _kind(kind)
     survey = SurveyRepository(session).for_plan(plan_id, wanted)
     if survey is None:
-        return None
+        return SurveyPage(
+            plan_id=plan_id, plan_title=plan.title, kind=wanted.value, progress=None, league=None, design=None
+        )
     repo = SurveyRatesRepository(session)
-    title, _ = repo.plan_and_organisation(plan_id)
-    header = _header(survey, title, now)
+    header = _header(survey, plan.title, now)
     teams, groups = repo.team_counts(survey.id), _groups(repo, survey.id)
-    return _progress(session, header, survey, teams, groups), _league(header, survey, teams, groups, named, now)
+    return SurveyPage(
+        plan_id=plan_id,
+        plan_title=plan.title,
+        kind=wanted.value,
+        progress=_progress(session, header, survey, teams, groups),
+        league=_league(header, survey, teams, groups, named, now),
+        design=design_report(survey),
+    )
 
 
 def team_progress(session: Session, *, team_id: int, now: datetime) -> list[TeamSurveyProgress]:

@@ -181,8 +181,11 @@ class TestForPagesAndTeams:
     def test_plan_survey_by_kind(self, world: SurveyWorld) -> None:
         with session_scope() as s:
             found = plan_survey(s, plan_id=world.plan_id, kind="baseline", now=utcnow())
-            assert found is not None and found[0].survey_id == world.survey_id and len(found[1].teams) == 4
-            assert plan_survey(s, plan_id=world.plan_id, kind="repeat", now=utcnow()) is None
+            assert found.progress is not None and found.league is not None
+            assert found.progress.survey_id == world.survey_id and len(found.league.teams) == 4
+            assert found.design is not None and {d.level for d in found.design} <= {"error", "warning", "info"}
+            repeat = plan_survey(s, plan_id=world.plan_id, kind="repeat", now=utcnow())
+            assert (repeat.progress, repeat.league, repeat.plan_title) == (None, None, "Small test plan")
             with pytest.raises(NotFound):
                 plan_survey(s, plan_id=world.plan_id, kind="other", now=utcnow())
             with pytest.raises(NotFound):
