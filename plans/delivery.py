@@ -46,6 +46,7 @@ class Outcome:
     skipped: int = 0
     left: int = 0
     stopped: str | None = None
+    connection_failed: bool = False  # stopped because the SMTP server could not be reached or hung up
 
     def add(self, other: Outcome) -> None:
         """Add another batch's counts to these."""
@@ -55,6 +56,7 @@ class Outcome:
         self.skipped += other.skipped
         self.left += other.left
         self.stopped = other.stopped or self.stopped
+        self.connection_failed = other.connection_failed or self.connection_failed
 
     def as_dict(self) -> dict[str, Any]:
         """The counts as a plain dict (for logs and flow results)."""
@@ -179,14 +181,14 @@ def _send_one(
         fault_point("before_smtp")
         sender.send(row.to_address, data)
     except smtp.CannotConnect as exc:  # nothing of this message reached the server: not its fault
-        outcome.stopped = str(exc)
+        outcome.stopped, outcome.connection_failed = str(exc), True
         return False
     except Exception as exc:  # a refusal, a dropped connection mid-message, a missing body: retried later
         repo.mark_failed(row.id, f"{type(exc).__name__}: {exc}"[:2000], retry_at(now, row.attempts + 1))
         repo.session.commit()
         outcome.failed += 1
         if isinstance(exc, smtp.ConnectionLost):
-            outcome.stopped = str(exc)
+            outcome.stopped, outcome.connection_failed = str(exc), True
         return True
     fault_point("after_smtp_accept")
     repo.mark_sent(row.id, now)

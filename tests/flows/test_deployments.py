@@ -39,10 +39,11 @@ def _prefect(args: list[str], api: str) -> subprocess.CompletedProcess[str]:
 class TestPrefectYaml:
     def test_every_flow_module_has_a_deployment(self) -> None:
         names = {d["name"] for d in declared()}
-        assert names == {"plan-lifecycle", "reconcile"}
+        assert names == {"plan-lifecycle", "reconcile", "deliver-outbox"}
         served = {d.name: d for d in runner_deployments()}
         assert set(served) == names
         assert served["reconcile"].schedules and not served["plan-lifecycle"].schedules
+        assert [s.schedule.interval.total_seconds() for s in served["deliver-outbox"].schedules] == [60]  # type: ignore[union-attr]
 
     def test_deploy_all_and_the_schedule_creates_runs(self, prefect_api: str) -> None:
         pool = _prefect(["work-pool", "create", "coproduce", "--type", "process", "--overwrite"], prefect_api)
@@ -58,6 +59,8 @@ class TestPrefectYaml:
                 flow_name = entry["entrypoint"].split(":")[1].replace("_", "-")
                 deployment = client.read_deployment_by_name(f"{flow_name}/{entry['name']}")
                 assert deployment.work_pool_name == "coproduce"
+            delivery = client.read_deployment_by_name("deliver-outbox/deliver-outbox")
+            assert [s.schedule.interval.total_seconds() for s in delivery.schedules] == [60]  # type: ignore[union-attr]
             reconcile = client.read_deployment_by_name("reconcile/reconcile")
             assert [s.schedule.interval.total_seconds() for s in reconcile.schedules] == [300]  # type: ignore[union-attr]
             deadline = time.monotonic() + 90
