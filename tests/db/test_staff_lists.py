@@ -95,6 +95,8 @@ class TestImport:
             assert dee is not None and not dee.eligible and dee.ineligible_reason == "long-term absence"
             event = s.scalar(select(AuditEvent).where(AuditEvent.kind == "staff_list_imported"))
             assert event is not None and event.data["rows"] == 5 and event.data["eligible"] == 3
+        with pytest.raises(NotFound, match=r"no organisation with code 'NOPE'"):
+            run(write(tmp_path, [HEADER, *GOOD]), organisation="NOPE")
 
     def test_a_new_list_replaces_the_old_one(self, small: int, tmp_path: Path) -> None:
         run(write(tmp_path, [HEADER, *GOOD]))
@@ -129,7 +131,7 @@ class TestImport:
             "c@small.example": (5, {"grade": "2027-01-04"}, None),
         }
 
-    def test_named_sheet(self, small: int, tmp_path: Path) -> None:
+        # a named sheet of a workbook whose first sheet is something else
         path = tmp_path / "book.xlsx"
         wb = openpyxl.Workbook()
         assert wb.active is not None
@@ -183,10 +185,6 @@ class TestImport:
             assert s.scalar(select(SurveyTeam.eligible)) == 2  # the open survey's snapshot is untouched
             assert s.scalar(select(func.count()).select_from(SurveyInvitation)) == 2
 
-    def test_unknown_organisation(self, small: int, tmp_path: Path) -> None:
-        with pytest.raises(NotFound, match=r"NOPE"):
-            run(write(tmp_path, [HEADER, *GOOD]), organisation="NOPE")
-
 
 def test_example_list_gives_the_declared_headcounts(db: Database) -> None:
     """examples/staff-list.csv belongs to the example plan: importing it changes no team's headcount."""
@@ -236,22 +234,22 @@ class TestBadRows:
         assert "line 9, column status: 'retired'" in report.message
         assert report.message.startswith(f"staff.{kind}: 8 problems, nothing was imported")
 
-    def test_header_problems(self, small: int, tmp_path: Path, kind: str) -> None:
+    def test_header_problems_and_a_list_without_rows(self, small: int, tmp_path: Path, kind: str) -> None:
         report = refused(
             write(tmp_path, [["Team", "Email", "Status", "eligible"], ["T1", "a@b.example", "", ""]], kind)
         )
         assert [p.line for p in report.problems] == [1, 1]
         assert "'Status' and 'eligible' both give the status" in report.message
         assert "no staff_group column" in report.message
+        report = refused(write(tmp_path, [HEADER], kind, name="empty"))
+        assert (report.problems[0].line, report.problems[0].column) == (2, "")
+        assert "header but no staff" in report.problems[0].problem
 
-    def test_many_bad_rows_are_counted_not_all_listed(self, small: int, tmp_path: Path, kind: str) -> None:
-        rows = [HEADER, *[["NOPE", f"p{i}@small.example", "Housing", "", "", ""] for i in range(KEEP + 500)]]
-        report = refused(write(tmp_path, rows, kind))
-        assert report.total == KEEP + 500 and len(report.problems) == KEEP
-        assert report.problems[0] == RowProblem(2, "team_code", "no team with code 'NOPE' in SMALL")
-        assert f"... and {KEEP + 500 - 50} more problem(s)" in report.message
-        assert report.message.count("\n") < 60
 
-    def test_a_header_without_rows_is_refused(self, small: int, tmp_path: Path, kind: str) -> None:
-        report = refused(write(tmp_path, [HEADER], kind))
-        assert "no staff" in report.problems[0].problem
+def test_many_bad_rows_are_counted_not_all_listed(small: int, tmp_path: Path) -> None:
+    rows = [HEADER, *[["NOPE", f"p{i}@small.example", "Housing", "", "", ""] for i in range(KEEP + 500)]]
+    report = refused(write(tmp_path, rows))
+    assert report.total == KEEP + 500 and len(report.problems) == KEEP
+    assert report.problems[0] == RowProblem(2, "team_code", "no team with code 'NOPE' in SMALL")
+    assert f"... and {KEEP + 500 - 50} more problem(s)" in report.message
+    assert report.message.count("\n") < 60
