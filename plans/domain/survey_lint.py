@@ -17,7 +17,6 @@ from plans.domain.survey_definition import QuestionType, SectionKind, SurveyDefi
 
 MAX_HEADLINE_QUESTIONS = 15
 EXPECTED_DEMOGRAPHICS = ("staff_group", "ethnicity")
-PREFER_NOT_TO_SAY = re.compile(r"prefer\s+not\s+to\s+(say|answer)", re.IGNORECASE)
 
 
 class Level(StrEnum):
@@ -168,15 +167,6 @@ def _anonymous(d: SurveyDefinition) -> list[LintFinding]:
                     Principle.ANONYMOUS,
                     f"demographics[{i}].required",
                     f"{dem.id} must be answered: in a small team it can identify a person; make it optional",
-                )
-            )
-        if not any(PREFER_NOT_TO_SAY.search(o) for o in dem.options):
-            out.append(
-                LintFinding(
-                    Level.INFO,
-                    Principle.ANONYMOUS,
-                    f"demographics[{i}].options",
-                    f"{dem.id} has no 'Prefer not to say' option",
                 )
             )
     for i, q in enumerate(d.questions):

@@ -181,11 +181,6 @@ class TestAnonymous:
         (f,) = of(lint(survey(demographics=dems)), Principle.ANONYMOUS)
         assert (f.level, f.where) == (Level.WARNING, "demographics[1].required")
 
-    def test_no_prefer_not_to_say_is_noted(self) -> None:
-        dems = [DEMOGRAPHICS[0], {**DEMOGRAPHICS[1], "options": ["White", "BME"]}]
-        (f,) = of(lint(survey(demographics=dems)), Principle.ANONYMOUS)
-        assert (f.level, f.where) == (Level.INFO, "demographics[1].options")
-
     def test_free_text_without_help_is_noted(self) -> None:
         qs = [agreement(1, type="free_text"), agreement(2, type="free_text", help="Please name nobody.")]
         (f,) = of(lint(survey(questions=qs)), Principle.ANONYMOUS)
