@@ -145,6 +145,6 @@ def publish_league_table(table: LeagueTableView) -> UUID:
                 f"League table of {table.title} ({table.plan_title}) on {table.on:%d %B %Y}: "
                 f"{table.at_target} of {len(table.teams)} teams at the {_pct(table.target_rate)} target"
             ),
-            _sync=True,
+            _sync=True,  # type: ignore[call-arg]
         ),
     )
