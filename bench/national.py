@@ -634,6 +634,34 @@ def write_vision(w: Writer, sketches: list[PlanSketch], seed: int) -> None:
 # surveys ---------------------------------------------------------------------------------------------
 
 
+def write_survey_counters(w: Writer, survey_ids: list[int]) -> None:
+    """The counters the intake keeps and the rates read: each team's eligible headcount when its survey
+    opened, and responses per team and day; derived set-wise from the rows just written (as migration
+    0003 backfills them), for these surveys only."""
+    if not survey_ids:
+        return
+    bounds = {"lo": min(survey_ids), "hi": max(survey_ids)}
+    snapshot = w.conn.execute(
+        text(
+            "INSERT INTO survey_teams (survey_id, team_id, eligible) "
+            "SELECT s.id, t.id, t.eligible_headcount FROM surveys s JOIN plans p ON p.id = s.plan_id "
+            "JOIN teams t ON t.organisation_id = p.organisation_id "
+            "WHERE t.eligible_headcount > 0 AND s.id BETWEEN :lo AND :hi"
+        ),
+        bounds,
+    )
+    days = w.conn.execute(
+        text(
+            "INSERT INTO survey_team_days (survey_id, team_id, day, responses) "
+            "SELECT survey_id, team_id, answered_on, count(*) FROM survey_responses "
+            "WHERE survey_id BETWEEN :lo AND :hi GROUP BY survey_id, team_id, answered_on"
+        ),
+        bounds,
+    )
+    w.rows["survey_teams"] += snapshot.rowcount
+    w.rows["survey_team_days"] += days.rowcount
+
+
 def write_surveys(w: Writer, sketches: list[PlanSketch], scale: Scale, seed: int, now: datetime) -> None:
     """Baseline surveys of plans that reached the evidence survey, repeat surveys of plans that reached
     the repeat survey; open while the plan is in that stage. Responses are spread over the plan's
@@ -693,6 +721,7 @@ def write_surveys(w: Writer, sketches: list[PlanSketch], scale: Scale, seed: int
                 yield {"survey_id": s["id"], "team_id": team, "answered_on": day, "answers": given}
 
     w.write(SurveyResponse, responses())
+    write_survey_counters(w, [s["id"] for s in baselines + repeats])
     found: list[dict[str, Any]] = []
     questions = [Question(q["id"], frozenset(q["positive"])) for q in QUESTIONS]
     by_survey = {s["id"]: s for s in baselines + repeats}

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bench.national import seed
 from plans.db import engine_for, session_scope
 from plans.domain.stages import Stage
-from plans.models import Organisation, Plan, Role, StageEntry, SurveyResponse, Team, utcnow
+from plans.models import Organisation, Plan, Role, StageEntry, SurveyResponse, SurveyTeamDay, Team, utcnow
 from plans.services.dashboard import dashboard
 from plans.services.users import add_user
 from tests.conftest import Database
@@ -36,6 +36,9 @@ class TestNationalSeed:
             assert set(s.scalars(select(Plan.stage).distinct())) == set(Stage)
             assert s.scalar(select(func.count()).select_from(Team)) == 60
             assert s.scalar(select(func.count()).select_from(Organisation)) == 3
+            # the intake's counters agree with the responses they count
+            counted = s.scalar(select(func.sum(SurveyTeamDay.responses)))
+            assert counted == s.scalar(select(func.count()).select_from(SurveyResponse)) and counted
             entries = s.scalar(select(func.count()).select_from(StageEntry))
             assert entries is not None and entries >= 16 + 7  # a closed plan went through every stage
             page = dashboard(s, now=utcnow())
