@@ -22,9 +22,20 @@ from plans.models import (
     SignOffDecision,
     SignOffRound,
     Survey,
-    SurveyResponse,
+    SurveyTeam,
+    SurveyTeamDay,
     Team,
 )
+
+
+def _responses(survey_ids: list[int]) -> Any:
+    """Responses per survey and team, summed from the intake's daily counters (never the responses)."""
+    return (
+        select(SurveyTeamDay.survey_id, SurveyTeamDay.team_id, func.sum(SurveyTeamDay.responses).label("n"))
+        .where(SurveyTeamDay.survey_id.in_(survey_ids))
+        .group_by(SurveyTeamDay.survey_id, SurveyTeamDay.team_id)
+        .subquery()
+    )
 
 
 @dataclass(frozen=True)
@@ -113,50 +124,43 @@ class DashboardRepository:
         if not surveys:
             return []
         by_survey = {s.id: s for s in surveys.values()}
-        responses = (
-            select(SurveyResponse.survey_id, SurveyResponse.team_id, func.count().label("n"))
-            .where(SurveyResponse.survey_id.in_(list(by_survey)))
-            .group_by(SurveyResponse.survey_id, SurveyResponse.team_id)
-            .subquery()
-        )
+        responses = _responses(list(by_survey))
         manager = aliased(Person)
         stmt = (
-            select(Survey.id, Team.id, Team.name, manager.name, Team.eligible_headcount, responses.c.n)
-            .join(Plan, Plan.id == Survey.plan_id)
-            .join(Team, Team.organisation_id == Plan.organisation_id)
+            select(SurveyTeam.survey_id, Team.id, Team.name, manager.name, SurveyTeam.eligible, responses.c.n)
+            .join(Team, Team.id == SurveyTeam.team_id)
             .outerjoin(manager, manager.id == Team.manager_id)
-            .outerjoin(responses, (responses.c.survey_id == Survey.id) & (responses.c.team_id == Team.id))
-            .where(Survey.id.in_(list(by_survey)), Team.eligible_headcount > 0)
-            .order_by(Survey.id, Team.name)
+            .outerjoin(
+                responses, (responses.c.survey_id == SurveyTeam.survey_id) & (responses.c.team_id == SurveyTeam.team_id)
+            )
+            .where(SurveyTeam.survey_id.in_(list(by_survey)), SurveyTeam.eligible > 0)
+            .order_by(SurveyTeam.survey_id, Team.name)
         )
         return [
-            TeamCount(sid, tid, name, mgr, eligible, n or 0)
+            TeamCount(sid, tid, name, mgr, eligible, int(n or 0))
             for sid, tid, name, mgr, eligible, n in self.session.execute(stmt)
         ]
 
     def _team_rates(self, ids: list[int]):  # type: ignore[no-untyped-def]
         """Per open survey and team with anyone eligible: the team's rate and whether it is below target."""
-        responses = (
-            select(SurveyResponse.survey_id, SurveyResponse.team_id, func.count().label("n"))
-            .where(SurveyResponse.survey_id.in_(ids))
-            .group_by(SurveyResponse.survey_id, SurveyResponse.team_id)
-            .subquery()
-        )
+        responses = _responses(ids)
         n = func.coalesce(responses.c.n, 0)
-        rate = cast(n, Float) / Team.eligible_headcount
+        rate = cast(n, Float) / SurveyTeam.eligible
         return (
             select(
                 Survey.id.label("survey_id"),
                 Team.manager_id.label("manager_id"),
-                Team.eligible_headcount.label("eligible"),
+                SurveyTeam.eligible.label("eligible"),
                 n.label("responses"),
                 rate.label("rate"),
                 case((rate < Survey.target_rate, 1), else_=0).label("below"),
             )
-            .join(Plan, Plan.id == Survey.plan_id)
-            .join(Team, Team.organisation_id == Plan.organisation_id)
-            .outerjoin(responses, (responses.c.survey_id == Survey.id) & (responses.c.team_id == Team.id))
-            .where(Survey.id.in_(ids), Team.eligible_headcount > 0)
+            .join(SurveyTeam, SurveyTeam.survey_id == Survey.id)
+            .join(Team, Team.id == SurveyTeam.team_id)
+            .outerjoin(
+                responses, (responses.c.survey_id == SurveyTeam.survey_id) & (responses.c.team_id == SurveyTeam.team_id)
+            )
+            .where(Survey.id.in_(ids), SurveyTeam.eligible > 0)
             .subquery()
         )
 

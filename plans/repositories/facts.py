@@ -38,8 +38,8 @@ from plans.models import (
     SummativeReport,
     Survey,
     SurveyKind,
-    SurveyResponse,
-    Team,
+    SurveyTeam,
+    SurveyTeamDay,
     Verdict,
     VisionAgreement,
     VisionStatement,
@@ -206,25 +206,25 @@ class FactsRepository:
         if not rows:
             return {}
         survey_ids = [s.id for s in rows]
+        # the intake's counters and the headcounts fixed when each survey opened, never the responses
         counts: dict[int, int] = dict(
             self._rows(  # type: ignore[arg-type]
                 lambda c: (
-                    select(SurveyResponse.survey_id, func.count())
-                    .where(SurveyResponse.survey_id.in_(c))
-                    .group_by(SurveyResponse.survey_id)
+                    select(SurveyTeamDay.survey_id, func.sum(SurveyTeamDay.responses))
+                    .where(SurveyTeamDay.survey_id.in_(c))
+                    .group_by(SurveyTeamDay.survey_id)
                 ),
                 survey_ids,
             )
         )
-        org_ids = sorted({plans[s.plan_id].organisation_id for s in rows})
         eligible: dict[int, int] = dict(
             self._rows(  # type: ignore[arg-type]
                 lambda c: (
-                    select(Team.organisation_id, func.coalesce(func.sum(Team.eligible_headcount), 0))
-                    .where(Team.organisation_id.in_(c))
-                    .group_by(Team.organisation_id)
+                    select(SurveyTeam.survey_id, func.sum(SurveyTeam.eligible))
+                    .where(SurveyTeam.survey_id.in_(c))
+                    .group_by(SurveyTeam.survey_id)
                 ),
-                org_ids,
+                survey_ids,
             )
         )
         return {
@@ -234,8 +234,8 @@ class FactsRepository:
                 closes_at=s.closes_at,
                 closed_at=s.closed_at,
                 target_rate=s.target_rate,
-                responses=counts.get(s.id, 0),
-                eligible=int(eligible.get(plans[s.plan_id].organisation_id, 0)),
+                responses=int(counts.get(s.id) or 0),
+                eligible=int(eligible.get(s.id) or 0),
                 question_ids=tuple(q["id"] for q in s.questions),
                 close_when_target_met=s.close_when_target_met,
             )

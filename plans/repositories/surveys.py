@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from plans.models import Survey, SurveyFinding, SurveyKind, SurveyResponse, Team
+from plans.models import Survey, SurveyFinding, SurveyKind, SurveyResponse, SurveyTeam, SurveyTeamDay, Team
+from plans.repositories.dialect import upsert_adding
 
 
 class SurveyRepository:
@@ -34,29 +36,43 @@ class SurveyRepository:
         return survey
 
     def add_responses(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert many responses in one statement per thousand rows (never one ORM object each)."""
+        """Insert many responses in one statement per thousand rows (never one ORM object each) and
+        count them in the per-team, per-day counters the rates read, in the same transaction."""
         for start in range(0, len(rows), 1000):
             self.session.execute(insert(SurveyResponse), list(rows[start : start + 1000]))
+        counts = Counter((r["survey_id"], r["team_id"], r["answered_on"]) for r in rows)
+        if counts:
+            stmt = upsert_adding(self.session, SurveyTeamDay, ["survey_id", "team_id", "day"], "responses")
+            self.session.connection().execute(
+                stmt,
+                [{"survey_id": s, "team_id": t, "day": d, "responses": n} for (s, t, d), n in sorted(counts.items())],
+            )
         return len(rows)
 
     def response_count(self, survey_id: int) -> int:
-        return int(self.session.scalar(select(func.count()).where(SurveyResponse.survey_id == survey_id)) or 0)
+        """Responses counted so far (the intake's counters, not a scan of the responses)."""
+        stmt = select(func.coalesce(func.sum(SurveyTeamDay.responses), 0)).where(SurveyTeamDay.survey_id == survey_id)
+        return int(self.session.scalar(stmt) or 0)
 
     def counts_by_team(self, survey_id: int) -> dict[int, int]:
         stmt = (
-            select(SurveyResponse.team_id, func.count())
-            .where(SurveyResponse.survey_id == survey_id)
-            .group_by(SurveyResponse.team_id)
+            select(SurveyTeamDay.team_id, func.sum(SurveyTeamDay.responses))
+            .where(SurveyTeamDay.survey_id == survey_id)
+            .group_by(SurveyTeamDay.team_id)
         )
-        return {team_id: n for team_id, n in self.session.execute(stmt)}
+        return {team_id: int(n) for team_id, n in self.session.execute(stmt)}
 
     def team_rates(self, survey_id: int, organisation_id: int) -> list[tuple[str, str, int, int]]:
-        """(team code, team name, responses, eligible) for every team with eligible staff."""
+        """(team code, team name, responses, eligible) for every team with anyone eligible when the
+        survey opened (``organisation_id`` is kept for callers; the snapshot names the teams)."""
         counts = self.counts_by_team(survey_id)
         stmt = (
-            select(Team).where(Team.organisation_id == organisation_id, Team.eligible_headcount > 0).order_by(Team.code)
+            select(Team.id, Team.code, Team.name, SurveyTeam.eligible)
+            .join(SurveyTeam, SurveyTeam.team_id == Team.id)
+            .where(SurveyTeam.survey_id == survey_id, SurveyTeam.eligible > 0)
+            .order_by(Team.code)
         )
-        return [(t.code, t.name, counts.get(t.id, 0), t.eligible_headcount) for t in self.session.scalars(stmt)]
+        return [(code, name, counts.get(tid, 0), eligible) for tid, code, name, eligible in self.session.execute(stmt)]
 
     def answers(self, survey_id: int) -> list[dict[str, Any]]:
         """Every response's answers (a columnar engine replaces this at national scale)."""

@@ -20,7 +20,7 @@ from plans.repositories.audit import AuditRepository
 from plans.repositories.evaluation import EvaluationRepository
 from plans.repositories.signoff import SignOffRepository
 from plans.repositories.surveys import SurveyRepository
-from plans.services import analysis, survey_admin
+from plans.services import analysis, survey_admin, survey_opening
 from plans.services.actors import SYSTEM
 from plans.services.lifecycle import facts_for, load_plan
 
@@ -108,6 +108,7 @@ def _open_survey(session: Session, plan: Plan, kind: SurveyKind, now: datetime) 
             **survey_admin.opening_fields(plan, baseline, now),
         )
     )
+    opening = survey_opening.open_survey(session, survey=survey, organisation_id=plan.organisation_id, now=now)
     _audit(
         session,
         plan,
@@ -118,6 +119,8 @@ def _open_survey(session: Session, plan: Plan, kind: SurveyKind, now: datetime) 
             "questions": len(questions),
             "closes_at": survey.closes_at.isoformat(),
             "target_rate": survey.target_rate,
+            "teams": opening.teams,
+            "invitations": opening.invitations,
         },
         f"survey:{kind.value}:opened",
     )

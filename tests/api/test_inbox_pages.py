@@ -15,7 +15,7 @@ from sqlalchemy import event, select, update
 from flows.demo_people import People
 from plans.db import get_engine, session_scope
 from plans.domain.stages import Stage
-from plans.models import Person, Role, SignOffDecision, SignOffRound, SurveyKind, Team, utcnow
+from plans.models import Person, Role, SignOffDecision, SignOffRound, Survey, SurveyKind, SurveyTeam, Team, utcnow
 from plans.repositories.people import PeopleRepository
 from plans.services import inbox as inbox_service
 from plans.services import responses
@@ -374,10 +374,15 @@ class TestQueryCounts:
         with session_scope() as s:
             org = s.scalar(select(Team.organisation_id).where(Team.id == director))
             assert org is not None
-            for i in range(20):
-                s.add(
-                    Team(organisation_id=org, code=f"X{i}", name=f"Extra {i}", parent_id=director, eligible_headcount=5)
-                )
+            extra = [
+                Team(organisation_id=org, code=f"X{i}", name=f"Extra {i}", parent_id=director, eligible_headcount=5)
+                for i in range(20)
+            ]
+            s.add_all(extra)
+            s.flush()
+            # headcounts are fixed when a survey opens: count the new teams in the open surveys as if they were
+            for survey_id in s.scalars(select(Survey.id).where(Survey.closed_at.is_(None))):
+                s.add_all(SurveyTeam(survey_id=survey_id, team_id=t.id, eligible=5) for t in extra)
         many = _queries(people, director)
 
         assert len(_api(ANN).get("/api/v1/inbox").json()["sign_off_requests"]) == 5
