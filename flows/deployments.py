@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from prefect import Flow
 from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from prefect.schedules import Cron, Interval, Schedule
 
 PREFECT_YAML = Path(__file__).resolve().parent.parent / "prefect.yaml"
 
@@ -31,6 +32,13 @@ def load_flow(entrypoint: str) -> Flow[Any, Any]:
     return found
 
 
+def schedule_of(entry: dict[str, Any]) -> Schedule:
+    """A prefect.yaml schedule entry (``cron`` with an optional ``timezone``, or ``interval`` seconds)."""
+    if "cron" in entry:
+        return Cron(entry["cron"], timezone=entry.get("timezone"))
+    return Interval(entry["interval"], timezone=entry.get("timezone"))
+
+
 def runner_deployments(*, with_schedules: bool = True, path: Path = PREFECT_YAML) -> list[RunnerDeployment]:
     """A served deployment for each prefect.yaml entry, importing flows from the installed package."""
     out = []
@@ -41,8 +49,7 @@ def runner_deployments(*, with_schedules: bool = True, path: Path = PREFECT_YAML
                 name=entry["name"],
                 description=entry.get("description"),
                 tags=entry.get("tags"),
-                interval=[s["interval"] for s in schedules if "interval" in s] or None,
-                cron=[s["cron"] for s in schedules if "cron" in s] or None,
+                schedules=[schedule_of(s) for s in schedules] or None,
                 entrypoint_type=EntrypointType.MODULE_PATH,
             )
         )

@@ -230,6 +230,17 @@ class ChasingRepository:
             for r in self.session.execute(stmt)
         ]
 
+    def named_teams(self, survey_id: int, past_step: int) -> frozenset[int]:
+        """Teams of the survey whose unresolved chase has climbed more than ``past_step`` rungs."""
+        prefix = f"survey:{survey_id}:team:"
+        stmt = select(Chase.subject).where(
+            Chase.topic == SURVEY_TEAM,
+            Chase.subject.startswith(prefix, autoescape=True),
+            Chase.resolved_on.is_(None),
+            Chase.step > past_step,
+        )
+        return frozenset(int(subject.removeprefix(prefix)) for subject in self.session.scalars(stmt))
+
     def contacts(self, person_ids: Iterable[int]) -> dict[int, Contact]:
         """People by id, to write to."""
         wanted = sorted(set(person_ids))

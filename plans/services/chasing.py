@@ -113,6 +113,15 @@ def chase(session: Session, *, now: datetime) -> ChaseSummary:
     return summary
 
 
+def named_teams(session: Session, *, survey_id: int, config: ChasingConfig) -> frozenset[int]:
+    """Teams of the survey that stand named (their chase has passed a "name" rung and they are still
+    below target), for the league table's pages and artifacts."""
+    rungs = [i for i, step in enumerate(config.manager_ladder) if step.action is Rung.NAME]
+    if not rungs:
+        return frozenset()
+    return ChasingRepository(session).named_teams(survey_id, past_step=rungs[0])
+
+
 def _closes_on(survey: OpenSurvey) -> str:
     return f"{survey.closes_at:%A %-d %B %Y}"
 

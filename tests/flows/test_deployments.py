@@ -39,11 +39,13 @@ def _prefect(args: list[str], api: str) -> subprocess.CompletedProcess[str]:
 class TestPrefectYaml:
     def test_every_flow_module_has_a_deployment(self) -> None:
         names = {d["name"] for d in declared()}
-        assert names == {"plan-lifecycle", "reconcile", "deliver-outbox"}
+        assert names == {"plan-lifecycle", "reconcile", "deliver-outbox", "chase"}
         served = {d.name: d for d in runner_deployments()}
         assert set(served) == names
         assert served["reconcile"].schedules and not served["plan-lifecycle"].schedules
         assert [s.schedule.interval.total_seconds() for s in served["deliver-outbox"].schedules] == [60]  # type: ignore[union-attr]
+        (daily,) = [s.schedule for s in served["chase"].schedules]
+        assert (daily.cron, daily.timezone) == ("0 9 * * *", "Europe/London")  # type: ignore[union-attr]
 
     def test_deploy_all_and_the_schedule_creates_runs(self, prefect_api: str) -> None:
         pool = _prefect(["work-pool", "create", "coproduce", "--type", "process", "--overwrite"], prefect_api)
@@ -61,6 +63,10 @@ class TestPrefectYaml:
                 assert deployment.work_pool_name == "coproduce"
             delivery = client.read_deployment_by_name("deliver-outbox/deliver-outbox")
             assert [s.schedule.interval.total_seconds() for s in delivery.schedules] == [60]  # type: ignore[union-attr]
+            daily = client.read_deployment_by_name("chase/chase")
+            assert [(s.schedule.cron, s.schedule.timezone) for s in daily.schedules] == [  # type: ignore[union-attr]
+                ("0 9 * * *", "Europe/London")
+            ]
             reconcile = client.read_deployment_by_name("reconcile/reconcile")
             assert [s.schedule.interval.total_seconds() for s in reconcile.schedules] == [300]  # type: ignore[union-attr]
             deadline = time.monotonic() + 90
