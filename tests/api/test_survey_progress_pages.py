@@ -71,6 +71,8 @@ class TestCoordinatorPage:
 
     def test_repeat_not_open_yet_and_bad_kind(self, world: SurveyWorld) -> None:
         c = _as(CORA)
+        plan_page = c.get(f"/plans/{world.plan_id}").text
+        assert f'href="/plans/{world.plan_id}/survey"' in plan_page and "survey?kind=repeat" in plan_page
         repeat = c.get(f"/plans/{world.plan_id}/survey?kind=repeat")
         assert repeat.status_code == 200 and "The repeat survey of this plan has not opened yet." in repeat.text
         assert 'aria-current="page">Repeat survey' in repeat.text
