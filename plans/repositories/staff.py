@@ -19,10 +19,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import case, delete, exists, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from plans.models import StaffMember, SurveyInvitation, Team
+from plans.models import Organisation, StaffMember, SurveyInvitation, Team
+from plans.repositories.dialect import upsert_setting
 
 NOT_ON_LIST = "not on the latest list"
 BATCH = 5000
@@ -36,6 +36,11 @@ class StaffRepository:
         """Every team (directorates too) of the organisation, by its code."""
         stmt = select(Team.code, Team.id).where(Team.organisation_id == organisation_id)
         return {code: tid for code, tid in self.session.execute(stmt)}
+
+    def lock_organisation(self, organisation_id: int) -> None:
+        """Hold the organisation's row until commit, so two imports of its list run one after the other
+        (PostgreSQL; SQLite has one writer at a time anyway)."""
+        self.session.execute(select(Organisation.id).where(Organisation.id == organisation_id).with_for_update())
 
     def begin_replace(self, organisation_id: int) -> None:
         """Steps 1 and 2 of the merge (see the module docstring)."""
@@ -51,26 +56,21 @@ class StaffRepository:
 
     def upsert(self, rows: Iterable[dict[str, Any]]) -> int:
         """Step 3: insert or update rows (dicts of StaffMember columns) a batch per statement."""
-        # dialect.py has no "replace these columns" upsert; the same two-dialect switch, local to this use
-        make = postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        insert = make(StaffMember)
-        stmt = insert.on_conflict_do_update(
-            index_elements=["organisation_id", "email"],
-            set_={
-                c: insert.excluded[c]
-                for c in ("team_id", "staff_group", "eligible", "ineligible_reason", "attributes", "line")
-            },
-        )
+        columns = ["team_id", "staff_group", "eligible", "ineligible_reason", "attributes", "line"]
+        stmt = upsert_setting(self.session, StaffMember.__table__, ["organisation_id", "email"], columns)
+        # through the connection, not the session: the ORM's bulk insert splits a batch into a statement
+        # per run of rows with the same None columns (measured: 9,000 statements per 100,000 rows)
+        connection = self.session.connection()
         count = 0
         batch: list[dict[str, Any]] = []
         for row in rows:
             batch.append(row)
             if len(batch) == BATCH:
-                self.session.execute(stmt, batch)
+                connection.execute(stmt, batch)
                 count += len(batch)
                 batch = []
         if batch:
-            self.session.execute(stmt, batch)
+            connection.execute(stmt, batch)
             count += len(batch)
         return count
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from plans.domain import staff_list as rules
 from plans.domain.errors import InvalidInput, NotFound
 from plans.domain.row_problems import ProblemLog
+from plans.models import Organisation
 from plans.repositories.audit import AuditRepository
 from plans.repositories.people import PeopleRepository
 from plans.repositories.staff import NOT_ON_LIST, StaffRepository
@@ -53,62 +54,79 @@ class StaffImportSummary:
         }
 
 
-@dataclass(frozen=True)
-class _Person:
-    email: str
-    team_id: int
-    staff_group: str
-    eligible: bool
-    reason: str | None
-    attributes: dict[str, str]
+MISSING = "missing (every row needs a team code, email and staff group)"
 
 
 class _Reader:
-    """Turns rows into people, recording each problem with its line and column."""
+    """Turns rows into insertable staff rows, recording each problem with its line and column. Runs
+    twice per row of a million-row list, so it looks columns up by position, not by name."""
 
-    def __init__(self, table: Table, columns: rules.Columns, teams: dict[str, int], organisation: str) -> None:
-        self.table = table
-        self.columns = columns
+    def __init__(self, table: Table, columns: rules.Columns, teams: dict[str, int], organisation: Organisation) -> None:
         self.teams = teams
         self.teams_folded = {code.casefold(): tid for code, tid in teams.items()}
         self.organisation = organisation
-        self.names = {i: name for i, name in enumerate(table.header)}
+        index = columns.index
+        self.team, self.email, self.group = index["team_code"], index["email"], index["staff_group"]
+        self.status, self.name = index.get("status"), index.get("name")
+        self.attributes = columns.attributes
+        self.header = table.header
 
-    def person(self, row: Row, log: ProblemLog) -> _Person | None:
-        """The row as a person, or None after logging why it cannot be one."""
-        before = log.total
-        index = self.columns.index
-        cell = {f: row.cells[i] for f, i in index.items()}
+    def record(self, row: Row, log: ProblemLog) -> dict[str, Any] | None:
+        """The row as a staff_members row, or None after logging why it cannot be one."""
+        cells, line, header = row.cells, row.line, self.header
+        ok = True
         if row.extra:
-            log.add(row.line, "", f"{row.extra} value(s) to the right of the last named column")
-        for f in rules.REQUIRED:
-            if not cell[f]:
-                log.add(row.line, self.names[index[f]], "missing (every row needs a team code, email and staff group)")
-        code = cell["team_code"]
-        team_id = self.teams.get(code) or self.teams_folded.get(code.casefold())
-        if code and team_id is None:
-            log.add(row.line, self.names[index["team_code"]], f"no team with code {code!r} in {self.organisation}")
-        email = cell["email"].lower()
-        if email and (problem := rules.email_problem(email)):
-            log.add(row.line, self.names[index["email"]], problem)
-        if len(cell["staff_group"]) > rules.MAX_GROUP:
-            log.add(row.line, self.names[index["staff_group"]], f"longer than {rules.MAX_GROUP} characters")
-        status = rules.eligibility(cell.get("status", ""))
-        if status is None:
-            log.add(
-                row.line,
-                self.names[index["status"]],
-                f"{cell['status']!r} is not a status we know ({rules.STATUS_WORDS})",
-            )
-        attributes = {key: row.cells[i] for key, i in self.columns.attributes if row.cells[i]}
-        for _key, i in self.columns.attributes:
-            if len(row.cells[i]) > rules.MAX_ATTRIBUTE:
-                log.add(row.line, self.names[i], f"longer than {rules.MAX_ATTRIBUTE} characters")
-        if cell.get("name"):
-            attributes["name"] = cell["name"]
-        if log.total > before or team_id is None or status is None:
+            log.add(line, "", f"{row.extra} value(s) to the right of the last named column")
+            ok = False
+        code, email, group = cells[self.team], cells[self.email].lower(), cells[self.group]
+        team_id = self.teams.get(code)
+        if team_id is None:
+            team_id = self.teams_folded.get(code.casefold())
+            if team_id is None:
+                missing = code == ""
+                log.add(
+                    line,
+                    header[self.team],
+                    MISSING if missing else f"no team with code {code!r} in {self.organisation.code}",
+                )
+                ok = False
+        if not email:
+            log.add(line, header[self.email], MISSING)
+            ok = False
+        elif problem := rules.email_problem(email):
+            log.add(line, header[self.email], problem)
+            ok = False
+        if not group or len(group) > rules.MAX_GROUP:
+            log.add(line, header[self.group], MISSING if not group else f"longer than {rules.MAX_GROUP} characters")
+            ok = False
+        eligible, reason = True, None
+        if self.status is not None:
+            status = rules.eligibility(cells[self.status])
+            if status is None:
+                word = cells[self.status]
+                log.add(line, header[self.status], f"{word!r} is not a status we know ({rules.STATUS_WORDS})")
+                ok = False
+            else:
+                eligible, reason = status
+        attributes = {key: cells[i] for key, i in self.attributes if cells[i]}
+        for _key, i in self.attributes:
+            if len(cells[i]) > rules.MAX_ATTRIBUTE:
+                log.add(line, header[i], f"longer than {rules.MAX_ATTRIBUTE} characters")
+                ok = False
+        if self.name is not None and cells[self.name]:
+            attributes["name"] = cells[self.name]
+        if not ok:
             return None
-        return _Person(email, team_id, cell["staff_group"], status[0], status[1], attributes)
+        return {
+            "organisation_id": self.organisation.id,
+            "team_id": team_id,
+            "email": email,
+            "staff_group": group,
+            "eligible": eligible,
+            "ineligible_reason": reason,
+            "attributes": attributes,
+            "line": line,
+        }
 
 
 def import_staff_list(
@@ -134,13 +152,14 @@ def import_staff_list(
             log.add(1, "", problem)
         log.raise_if_any(table.source, "the header")
     repo = StaffRepository(session)
-    reader = _Reader(table, columns, repo.team_ids_by_code(organisation.id), organisation.code)
+    reader = _Reader(table, columns, repo.team_ids_by_code(organisation.id), organisation)
     summary = _check(table, reader, organisation.code)
 
     if _stamp(table) != stamp:
         raise InvalidInput(f"{table.source}: the file changed while it was being read; import it again")
+    repo.lock_organisation(organisation.id)
     repo.begin_replace(organisation.id)
-    written = repo.upsert(_records(table, reader, organisation.id))
+    written = repo.upsert(_records(table, reader))
     if written != summary.rows or _stamp(table) != stamp:
         raise InvalidInput(f"{table.source}: the file changed while it was being read; import it again")
     summary.kept_not_listed = repo.finish_replace(organisation.id)
@@ -163,25 +182,25 @@ def _check(table: Table, reader: _Reader, organisation: str) -> StaffImportSumma
     """Pass 1: every row checked, problems logged, totals counted; raises when anything is wrong."""
     log = ProblemLog()
     first_line: dict[str, int] = {}
-    email_column = table.header[reader.columns.index["email"]]
+    email_column = table.header[reader.email]
     summary = StaffImportSummary(organisation=organisation, source=table.source)
     reasons: Counter[str] = Counter()
     teams: set[int] = set()
     for row in table.rows():
         summary.rows += 1
-        person = reader.person(row, log)
-        email = row.cells[reader.columns.index["email"]].lower()
+        record = reader.record(row, log)
+        email = row.cells[reader.email].lower()
         if email:
             seen = first_line.setdefault(email, row.line)
             if seen != row.line:
                 log.add(row.line, email_column, f"{email} is also on line {seen}: one row per person")
-        if person is None:
+        if record is None:
             continue
-        if person.eligible:
+        if record["eligible"]:
             summary.eligible += 1
-            teams.add(person.team_id)
+            teams.add(record["team_id"])
         else:
-            reasons[person.reason or rules.MARKED_INELIGIBLE] += 1
+            reasons[record["ineligible_reason"] or rules.MARKED_INELIGIBLE] += 1
     if summary.rows == 0 and not log:
         log.add(2, "", "the file has a header but no staff; an empty list would set every team's headcount to 0")
     log.raise_if_any(table.source, "the staff list")
@@ -190,23 +209,14 @@ def _check(table: Table, reader: _Reader, organisation: str) -> StaffImportSumma
     return summary
 
 
-def _records(table: Table, reader: _Reader, organisation_id: int) -> Iterator[dict[str, Any]]:
+def _records(table: Table, reader: _Reader) -> Iterator[dict[str, Any]]:
     """Pass 2: the same rows as insertable dicts (the file was checked; a change since is caught)."""
     log = ProblemLog()
     for row in table.rows():
-        person = reader.person(row, log)
-        if person is None:
+        record = reader.record(row, log)
+        if record is None:
             raise InvalidInput(f"{table.source}: the file changed while it was being read; import it again")
-        yield {
-            "organisation_id": organisation_id,
-            "team_id": person.team_id,
-            "email": person.email,
-            "staff_group": person.staff_group,
-            "eligible": person.eligible,
-            "ineligible_reason": person.reason,
-            "attributes": person.attributes,
-            "line": row.line,
-        }
+        yield record
 
 
 def _stamp(table: Table) -> tuple[int, int]:
