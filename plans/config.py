@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "coproduce <coproduce@localhost>"
     delivery_batch: int = Field(default=500, ge=1, description="messages a sender claims at a time")
+    delivery_connections: int = Field(
+        default=4, ge=1, description="SMTP connections a delivery run uses at once (one sender on each)"
+    )
     delivery_lease_seconds: float = Field(
         default=300.0,
         gt=0,

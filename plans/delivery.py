@@ -1,7 +1,8 @@
 """Sending the outbox: the transaction boundary for delivery.
 
 A sender claims a batch of due messages with a lease (one commit), sends them over one SMTP connection,
-and marks each one sent in its own commit straight after the server accepts it. So a crash loses
+and marks each one sent in its own transaction (one autocommitted UPDATE) straight after the server
+accepts it. So a crash loses
 nothing and repeats at most the message in flight: the duplicate window is one SMTP transaction plus
 one commit, and the resend carries the same ``Message-ID``. A sender that dies keeps its claim until
 the lease runs out (``delivery_lease_seconds``), then any sender takes the messages again. The claim is
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from plans import smtp
 from plans.config import settings
-from plans.db import after_commit, session_factory, session_scope
+from plans.db import after_commit, get_engine, session_scope
 from plans.faults import fault_point
 from plans.models import utcnow
 from plans.repositories.outbox import OutboxRepository
@@ -86,19 +89,37 @@ def deliver_batch(now: datetime | None = None, limit: int | None = None, sender:
     return _send_claimed(claimed, now, sender)
 
 
-def deliver_due(now: datetime | None = None, batch: int | None = None, max_seconds: float | None = None) -> Outcome:
-    """Send every message that is due, batch after batch over one connection, until none is left, a
-    batch stops early (the server is unreachable), or ``max_seconds`` have passed."""
-    total = Outcome()
+def deliver_due(
+    now: datetime | None = None,
+    batch: int | None = None,
+    max_seconds: float | None = None,
+    connections: int | None = None,
+) -> Outcome:
+    """Send every message that is due, with ``connections`` senders at once (each its own SMTP
+    connection, claiming batch after batch), until none is left, the server cannot be used, or
+    ``max_seconds`` have passed. Each sender is strictly one message at a time: running several
+    multiplies throughput without widening the duplicate window."""
     if not settings.smtp_host:
-        return total
+        return Outcome()
     started = time.monotonic()
-    with smtp.Sender() as sender:
-        while max_seconds is None or time.monotonic() - started < max_seconds:
-            outcome = deliver_batch(now, batch, sender)
+
+    def one_sender() -> Outcome:
+        total = Outcome()
+        with smtp.Sender() as sender:
+            while max_seconds is None or time.monotonic() - started < max_seconds:
+                outcome = deliver_batch(now, batch, sender)
+                total.add(outcome)
+                if outcome.claimed == 0 or outcome.stopped:
+                    break
+        return total
+
+    connections = connections or settings.delivery_connections
+    if connections == 1:
+        return one_sender()
+    total = Outcome()
+    with ThreadPoolExecutor(connections, thread_name_prefix="coproduce-sender") as pool:
+        for outcome in pool.map(lambda _: one_sender(), range(connections)):
             total.add(outcome)
-            if outcome.claimed == 0 or outcome.stopped:
-                break
     return total
 
 
@@ -115,6 +136,14 @@ def deliver_after_commit(session: Session, message_id: int) -> None:
         after_commit(session, lambda: log.info("delivery of message %s: %s", message_id, deliver([message_id])))
 
 
+@contextmanager
+def _autocommit_session() -> Iterator[Session]:
+    """A session in which every statement is a transaction of its own: a message's mark is one
+    statement, one round trip, and durable when it returns."""
+    with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn, Session(bind=conn) as session:
+        yield session
+
+
 def _send_claimed(claimed: list[int], now: datetime, sender: smtp.Sender | None) -> Outcome:
     """Send messages this sender has just claimed, marking each in its own commit."""
     outcome = Outcome(claimed=len(claimed))
@@ -123,11 +152,10 @@ def _send_claimed(claimed: list[int], now: datetime, sender: smtp.Sender | None)
     fault_point("after_claim")
     deadline = time.monotonic() + settings.delivery_lease_seconds * LEASE_MARGIN
     own_sender = sender is None
-    with session_factory()() as session:
+    with _autocommit_session() as session:
         repo = OutboxRepository(session)
         rows = repo.for_sending(claimed)
         bodies = repo.bodies(sorted({r.body_id for r in rows if r.body_id is not None}))
-        session.commit()
         secret = settings.resolved_secret_key() if any(r.link_ref for r in rows) else None
         untried: list[int] = []
         try:
@@ -149,7 +177,6 @@ def _send_claimed(claimed: list[int], now: datetime, sender: smtp.Sender | None)
         # claimed rows that vanished meanwhile need nothing; untried ones go back at once
         if untried:
             repo.release(untried)
-            session.commit()
             outcome.left += len(untried)
     return outcome
 
@@ -185,14 +212,12 @@ def _send_one(
         return False
     except Exception as exc:  # a refusal, a dropped connection mid-message, a missing body: retried later
         repo.mark_failed(row.id, f"{type(exc).__name__}: {exc}"[:2000], retry_at(now, row.attempts + 1))
-        repo.session.commit()
         outcome.failed += 1
         if isinstance(exc, smtp.ConnectionLost):
             outcome.stopped, outcome.connection_failed = str(exc), True
         return True
     fault_point("after_smtp_accept")
-    repo.mark_sent(row.id, now)
-    repo.session.commit()
+    repo.mark_sent(row.id, now)  # committed when it returns (autocommit)
     fault_point("after_mark")
     outcome.sent += 1
     return True

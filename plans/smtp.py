@@ -3,12 +3,14 @@ tests point it at a real in-process server (aiosmtpd)."""
 
 from __future__ import annotations
 
-import email.policy
+import binascii
+import hashlib
 import smtplib
 import ssl
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.header import Header
+from email.utils import format_datetime, formataddr, parseaddr
+from functools import lru_cache
 from types import TracebackType
 
 from plans.config import Settings, settings
@@ -28,18 +30,53 @@ class CannotConnect(ConnectionLost):
 
 
 def build(*, key: str, to: str, created_at: datetime, content: Rendered, cfg: Settings) -> bytes:
-    """The message as sent: plain text with an HTML alternative, CRLF line ends, under the stable
-    Message-ID derived from the outbox key (a resend after a crash carries the same one)."""
-    mime = EmailMessage(policy=email.policy.SMTP)
-    mime["From"] = cfg.mail_from
-    mime["To"] = to
-    mime["Subject"] = content.subject
-    mime["Message-ID"] = message_id_for(key)
-    mime["Date"] = format_datetime(created_at)
-    mime["Auto-Submitted"] = "auto-generated"
-    mime.set_content(content.text)
-    mime.add_alternative(content.html, subtype="html")
-    return mime.as_bytes()
+    """The message as sent: plain text with an HTML alternative, under the stable Message-ID derived
+    from the outbox key (a resend after a crash carries the same one).
+
+    Written out directly rather than through ``email.message.EmailMessage``, which took about 1 ms a
+    message (a fifth of the sending time; see bench/delivery.py): both parts quoted-printable in UTF-8,
+    CRLF line ends, non-ASCII headers encoded (RFC 2047). The boundary starts with ``=_``, which
+    quoted-printable text can never contain."""
+    if any(c.isspace() for c in to) or "@" not in to:  # a line break here would write headers of its own
+        raise ValueError(f"not an email address: {to!r}")
+    boundary = f"=_coproduce_{hashlib.sha256(key.encode()).hexdigest()[:24]}"
+    headers = [
+        ("From", _from_header(cfg.mail_from)),
+        ("To", to),
+        ("Subject", _header_text(content.subject)),
+        ("Message-ID", message_id_for(key)),
+        ("Date", format_datetime(created_at)),
+        ("Auto-Submitted", "auto-generated"),
+        ("MIME-Version", "1.0"),
+        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
+    ]
+    lines = [f"{name}: {value}" for name, value in headers]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode()
+    parts = b"".join(
+        f"--{boundary}\r\nContent-Type: text/{subtype}; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: quoted-printable\r\n\r\n".encode()
+        + _quoted_printable(body)
+        + b"\r\n"
+        for subtype, body in (("plain", content.text), ("html", content.html))
+    )
+    return head + parts + f"--{boundary}--\r\n".encode()
+
+
+def _quoted_printable(text: str) -> bytes:
+    crlf = "\r\n".join(text.replace("\r\n", "\n").split("\n"))
+    return binascii.b2a_qp(crlf.encode(), quotetabs=False, istext=True, header=False)
+
+
+def _header_text(value: str) -> str:
+    """A header's words: as they are if plain ASCII, else RFC 2047 encoded; never a line break."""
+    value = " ".join(value.split())
+    return value if value.isascii() else Header(value, "utf-8").encode(linesep="\r\n")
+
+
+@lru_cache(maxsize=4)
+def _from_header(mail_from: str) -> str:
+    name, address = parseaddr(mail_from)
+    return formataddr((name, address), charset="utf-8") if name else address
 
 
 class Sender:

@@ -4,6 +4,8 @@ refusals back off, an unreachable server leaves everything for the next run."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +20,7 @@ from plans.db import session_factory, session_scope
 from plans.delivery import deliver, deliver_batch, deliver_due, waiting
 from plans.models import OutboxMessage
 from plans.repositories.outbox import OutboxRepository
+from plans.services.outbox import Rendered, message_id_for
 from tests.conftest import Database
 from tests.delivery_support import add_messages
 from tests.mail_server import Mailbox, _free_port
@@ -67,6 +70,35 @@ def message(message_id: int) -> OutboxMessage:
         found = s.get(OutboxMessage, message_id)
         assert found is not None
         return found
+
+
+class TestMessage:
+    def test_what_is_sent_reads_back_as_written(self) -> None:
+        words = Rendered(
+            subject="Arolwg staff \u2013 dweud eich dweud",
+            text="Annwyl gydweithiwr,\n\n" + "Atebwch = ateb. " * 12 + "\n.\nCafé\n",
+            html="<p>Caf\u00e9 <a href='https://example.org/s/x'>ateb</a></p>\n",
+        )
+        data = smtp.build(
+            key="survey:1:42",
+            to="ffion@example.org",
+            created_at=NOW,
+            content=words,
+            cfg=settings.model_copy(update={"mail_from": "Cydgynhyrchu \u2013 GIG <coproduce@nhs.example>"}),
+        )
+        assert data.isascii() and b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+        parsed = email.message_from_bytes(data, policy=email.policy.default)
+        assert parsed["Subject"] == words.subject and parsed["To"] == "ffion@example.org"
+        assert parsed["From"].addresses[0].display_name == "Cydgynhyrchu \u2013 GIG"
+        assert parsed["Message-ID"] == message_id_for("survey:1:42") and parsed["Date"].datetime == NOW
+        text, html = (parsed.get_body(preferencelist=(kind,)) for kind in ("plain", "html"))
+        assert text is not None and text.get_content().replace("\r\n", "\n") == words.text
+        assert html is not None and html.get_content().replace("\r\n", "\n") == words.html
+
+    def test_an_address_with_a_line_break_is_refused(self) -> None:
+        words = Rendered("s", "t", "h")
+        with pytest.raises(ValueError, match="not an email address"):
+            smtp.build(key="k", to="a@example.org\r\nBcc: b@example.org", created_at=NOW, content=words, cfg=settings)
 
 
 class TestClaim:
@@ -154,7 +186,7 @@ class TestSending:
         ids = add_messages(3, NOW)
         monkeypatch.setattr(settings, "smtp_host", "127.0.0.1")
         monkeypatch.setattr(settings, "smtp_port", _free_port())  # nothing listens there
-        outcome = deliver_due(NOW)
+        outcome = deliver_due(NOW, connections=1)
         assert (outcome.claimed, outcome.sent, outcome.failed, outcome.left) == (3, 0, 0, 3)
         assert outcome.stopped and "cannot connect" in outcome.stopped
         with session_scope() as s:
