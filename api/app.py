@@ -26,12 +26,16 @@ from api.routers import (
     api_panel,
     api_plans,
     api_survey,
+    api_survey_public,
+    api_team_links,
     api_vision,
     inbox,
     panel,
     plans_pages,
     sign_in,
     survey_pages,
+    survey_public,
+    team_links,
     vision,
 )
 from api.web import mount_assets
@@ -113,6 +117,7 @@ def create_app() -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     app.add_middleware(RefuseNul)
+    app.add_middleware(survey_public.PrivateSurveyPages)
     mount_assets(app)
     for router in (
         sign_in,
@@ -128,6 +133,10 @@ def create_app() -> FastAPI:
         api_panel,
         survey_pages,
         api_survey,
+        survey_public,
+        api_survey_public,
+        team_links,
+        api_team_links,
     ):
         app.include_router(router.router, responses=API_ERRORS if router.router.prefix.startswith("/api/") else None)
 

@@ -31,6 +31,11 @@ PERMISSIONS: dict[str, Rule] = {
     "use_link": Rule.PUBLIC,
     "sign_out": Rule.PUBLIC,
     "accessibility": Rule.PUBLIC,
+    # answering a survey by link: the token in the path is the credential
+    "answer_page": Rule.PUBLIC,
+    "answer_form": Rule.PUBLIC,
+    "api_survey_link": Rule.PUBLIC,
+    "api_survey_answer": Rule.PUBLIC,
     # everyone signed in, on their own things
     "home": Rule.SIGNED_IN,
     "account": Rule.SIGNED_IN,
@@ -57,6 +62,12 @@ PERMISSIONS: dict[str, Rule] = {
     "api_override": Rule.COORDINATOR,
     "api_recommendations": Rule.COORDINATOR,
     "api_set_recommendations": Rule.COORDINATOR,
+    "team_links_page": Rule.COORDINATOR,
+    "create_team_link_form": Rule.COORDINATOR,
+    "revoke_team_link_form": Rule.COORDINATOR,
+    "api_team_links": Rule.COORDINATOR,
+    "api_create_team_link": Rule.COORDINATOR,
+    "api_revoke_team_link": Rule.COORDINATOR,
     "survey_page": Rule.COORDINATOR,
     "api_survey_progress": Rule.COORDINATOR,
     "api_survey_league": Rule.COORDINATOR,
@@ -86,6 +97,9 @@ PERMISSIONS: dict[str, Rule] = {
 # served by Starlette or FastAPI itself, outside the table (static files, the OpenAPI document)
 FRAMEWORK_ROUTES = frozenset({"openapi", "swagger_ui_html", "swagger_ui_redirect", "redoc_html", "assets", "static"})
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# unsafe routes that need no form token: answering a survey as JSON is authorised by the survey token in
+# its path alone, never by a cookie, so a forged cross-site request could do nothing its sender could not
+CSRF_EXEMPT = frozenset({"api_survey_answer"})
 MAX_ID = 2**31 - 1  # ids are INTEGER columns on PostgreSQL
 
 
@@ -100,6 +114,8 @@ async def _check_csrf(request: Request, principal: Principal | None, route: str 
     header. Requests with an API token carry no ambient authority and need none, and signing out a
     session that has already ended protects nothing."""
     if request.method not in UNSAFE or (principal is not None and principal.via == "token"):
+        return
+    if route in CSRF_EXEMPT:
         return
     if route == "sign_out" and principal is None:
         return

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from api.deps import ANON_CSRF_COOKIE, SESSION_COOKIE
 from plans.db import session_scope
@@ -30,6 +32,9 @@ from plans.models import (
     Plan,
     PlanMember,
     Role,
+    Survey,
+    SurveyKind,
+    SurveyTeamLink,
     Team,
     VisionStatement,
     WebSession,
@@ -37,8 +42,11 @@ from plans.models import (
 )
 from plans.repositories.people import PeopleRepository
 from plans.repositories.plans import PlanRepository
+from plans.services import survey_admin
 from plans.services.api_tokens import create_token
 from plans.services.auth import principal_of, start_session, token_hash
+from plans.services.survey_tokens import team_link_ref, token_for
+from plans.services.survey_tokens import token_hash as survey_token_hash
 from tests.conftest import SMALL_PLAN
 from tests.support import create, walk_to
 from tests.web import PASSWORD, make_user
@@ -122,6 +130,8 @@ class World:
     spare_tokens: dict[str, int]  # a token of each person for revoking
     bearer: dict[str, str]  # a token of each person to call the API with
     version_a: int
+    # team-link tokens: "closed" (plan A's baseline), "open" (plan B), "spare" (plan A's, to revoke)
+    survey_links: dict[str, str] = field(default_factory=dict)
 
 
 def _other_council_file(tmp_path: Path) -> Path:
@@ -186,6 +196,7 @@ def build(tmp_path: Path, *, fuzzer: bool = False) -> World:
             people[email] = principal.person_id
             spare[email] = create_token(s, principal=principal, name="spare", now=utcnow())[1].id
             bearer[email] = create_token(s, principal=principal, name="bearer", now=utcnow())[0]
+        survey_links = _survey_links(s, plan_a, plan_b)
     assert version_a is not None and all(statements.values())
     plans = {"A": plan_a, "B": plan_b}
     named_teams = {
@@ -203,7 +214,48 @@ def build(tmp_path: Path, *, fuzzer: bool = False) -> World:
         spare_tokens=spare,
         bearer=bearer,
         version_a=version_a,
+        survey_links=survey_links,
     )
+
+
+def _team_link(s: Session, survey: Survey) -> str:
+    """A team link for the survey's first team; its token (derived from its id, as the app derives it)."""
+    plan = s.get(Plan, survey.plan_id)
+    assert plan is not None
+    team_id = s.scalars(select(Team.id).where(Team.organisation_id == plan.organisation_id).order_by(Team.code)).first()
+    link = SurveyTeamLink(survey_id=survey.id, team_id=team_id, token_hash="-", label="matrix", created_at=utcnow())
+    s.add(link)
+    s.flush()
+    token = token_for(team_link_ref(link.id))
+    link.token_hash = survey_token_hash(token)
+    return token
+
+
+def _survey_links(s: Session, plan_a: int, plan_b: int) -> dict[str, str]:
+    """Team links for plan A's baseline survey (closed, since plan A is past it) and for a survey opened
+    on plan B as the lifecycle would open it (so public survey routes are asked with a link that answers)."""
+    closed = s.scalar(select(Survey).where(Survey.plan_id == plan_a, Survey.kind == SurveyKind.BASELINE))
+    plan = s.get(Plan, plan_b)
+    assert closed is not None and closed.closed_at is not None and plan is not None
+    now = utcnow()
+    fields = survey_admin.opening_fields(plan, None, now)
+    opened = Survey(
+        plan_id=plan_b, kind=SurveyKind.BASELINE, title="Other survey", opens_at=now - timedelta(hours=1), **fields
+    )
+    s.add(opened)
+    s.flush()
+    spare = _team_link(s, closed)  # for revoking: the other links must keep answering
+    return {"spare": spare, "closed": _team_link(s, closed), "open": _team_link(s, opened)}
+
+
+def spare_link_id(world: World) -> int:
+    """The id of plan A's spare team link (the one requests may revoke)."""
+    with session_scope() as s:
+        found = s.scalar(
+            select(SurveyTeamLink.id).where(SurveyTeamLink.token_hash == survey_token_hash(world.survey_links["spare"]))
+        )
+    assert found is not None
+    return found
 
 
 def _check_world(emails: list[str], plans: dict[str, int], teams: dict[str, int]) -> None:
@@ -295,6 +347,9 @@ def request_body(name: str, world: World, csrf: str, *, api: bool) -> dict[str, 
         "sign_off_form": {"decision": "approve", "comment": "", "version": str(world.version_a)},
         "statement_form": {"kind": "aspiration", "text": "Citizens lead the work."},
         "comment_form": {"text": "Agreed."},
+        "answer_form": {"answers.K1": "Agree", "demographics.staff_group": "Housing"},
+        "create_team_link_form": {"team_id": str(world.teams["T1"]), "label": "Kiosk"},
+        "revoke_team_link_form": {"link_id": str(spare_link_id(world))},
     }
     json: dict[str, Any] = {
         "api_create_token": {"name": "matrix"},
@@ -303,6 +358,9 @@ def request_body(name: str, world: World, csrf: str, *, api: bool) -> dict[str, 
         "api_decide": {"version": world.version_a, "decision": "approve", "comment": ""},
         "api_add_statement": {"kind": "aspiration", "text": "Citizens lead the work."},
         "api_add_comment": {"text": "Agreed."},
+        "api_survey_answer": {"answers": {"K1": "Agree"}, "demographics": {"staff_group": "Housing"}},
+        "api_create_team_link": {"team_id": world.teams["T1"], "label": "Kiosk"},
+        "api_revoke_team_link": {"link_id": spare_link_id(world)},
     }
     if api:
         return {"json": json[name]} if name in json else {}

@@ -86,34 +86,34 @@ class AnswerForm:
 
     def _answers(self, answers: object, problems: dict[str, str]) -> dict[str, Any]:
         if not isinstance(answers, Mapping):
-            problems["answers"] = "expected an object of question id to answer"
+            problems["answers"] = "Expected an object of question id to answer"
             return {}
         clean: dict[str, Any] = {}
         for qid, value in answers.items():
             field = f"answers.{qid}"
             rule = self.questions.get(str(qid))
             if rule is None:
-                problems[field] = "the survey has no such question"
+                problems[field] = "The survey has no such question"
             elif rule.type == "free_text":
                 if not isinstance(value, str):
-                    problems[field] = "expected text"
+                    problems[field] = "Expected text"
                 elif len(value) > FREE_TEXT_MAX:
-                    problems[field] = f"write at most {FREE_TEXT_MAX:,} characters (this has {len(value):,})"
+                    problems[field] = f"Write at most {FREE_TEXT_MAX:,} characters (this has {len(value):,})"
                 elif value.strip():
                     clean[rule.id] = value.strip()
             elif rule.type == "multiple_choice":
                 chosen = [value] if isinstance(value, str) else value
                 if not isinstance(chosen, list) or not all(isinstance(c, str) for c in chosen):
-                    problems[field] = "expected a list of the question's answers"
+                    problems[field] = "Expected a list of the question's answers"
                 elif any(c not in rule.answers for c in chosen):
                     wrong = next(c for c in chosen if c not in rule.answers)
                     problems[field] = f"{wrong[:100]!r} is not one of the question's answers"
                 elif len(set(chosen)) != len(chosen):
-                    problems[field] = "an answer is ticked more than once"
+                    problems[field] = "An answer is ticked more than once"
                 elif chosen:
                     clean[rule.id] = chosen
             elif not isinstance(value, str):
-                problems[field] = "expected one of the question's answers"
+                problems[field] = "Expected one of the question's answers"
             elif value and value not in rule.answers:
                 problems[field] = f"{value[:100]!r} is not one of the question's answers"
             elif value:
@@ -124,16 +124,16 @@ class AnswerForm:
         if demographics is None:
             demographics = {}
         if not isinstance(demographics, Mapping):
-            problems["demographics"] = "expected an object of demographic id to option"
+            problems["demographics"] = "Expected an object of demographic id to option"
             return {}
         clean: dict[str, str] = {}
         for did, value in demographics.items():
             field = f"demographics.{did}"
             rule = self.demographics.get(str(did))
             if rule is None:
-                problems[field] = "the survey asks no such question about you"
+                problems[field] = "The survey asks no such question about you"
             elif not isinstance(value, str):
-                problems[field] = "expected one of the options"
+                problems[field] = "Expected one of the options"
             elif value and value != PREFER_NOT_TO_SAY and value not in rule.options:
                 problems[field] = f"{value[:100]!r} is not one of the options"
             elif value:
@@ -141,7 +141,7 @@ class AnswerForm:
         for rule in self.demographics.values():
             field = f"demographics.{rule.id}"
             if rule.required and rule.id not in clean and field not in problems:
-                problems[field] = f"choose an option, or {PREFER_NOT_TO_SAY!r}"
+                problems[field] = f"Choose an option, or {PREFER_NOT_TO_SAY!r}"
         return clean
 
 

@@ -94,7 +94,7 @@ def revoke(session: Session, *, plan_id: int, link_id: int, actor: Actor, now: d
     link = repo.team_link(link_id)
     survey = session.get(Survey, link.survey_id) if link is not None else None
     if link is None or survey is None or survey.plan_id != plan.id:
-        raise NotFound(f"team link {link_id} was not found")
+        raise InvalidInput(f"link_id: the plan has no team link {link_id}")
     if link.revoked_at is not None:
         return
     link.revoked_at = now
@@ -103,12 +103,25 @@ def revoke(session: Session, *, plan_id: int, link_id: int, actor: Actor, now: d
     _audit(session, plan_id=plan.id, version=plan.version, actor=actor, kind="team_link_revoked", now=now, data=data)
 
 
-def for_plan(session: Session, *, plan_id: int) -> tuple[Survey | None, list[TeamLinkView]]:
-    """The plan's open survey (if any) and its team links, newest first, with their addresses."""
+@dataclass(frozen=True)
+class TeamLinksPage:
+    """A plan's team links: its open survey (if any), the teams a link can be for, and the links."""
+
+    plan_id: int
+    plan_title: str
+    survey_title: str | None
+    closes_at: datetime | None
+    teams: list[tuple[int, str, str]]  # (id, code, name)
+    links: list[TeamLinkView]
+
+
+def for_plan(session: Session, *, plan_id: int, now: datetime) -> TeamLinksPage:
+    """The plan's open survey and its team links, newest first, with their addresses."""
+    plan = load_plan(session, plan_id)
     repo = InvitationRepository(session)
     survey = repo.open_survey_of(plan_id)
-    if survey is None:
-        return None, []
+    if survey is None or not (survey.opens_at <= now < survey.closes_at):
+        return TeamLinksPage(plan.id, plan.title, None, None, [], [])
     links = [
         TeamLinkView(
             link.id,
@@ -121,4 +134,5 @@ def for_plan(session: Session, *, plan_id: int) -> tuple[Survey | None, list[Tea
         )
         for link, code, name in repo.team_links(survey.id)
     ]
-    return survey, links
+    teams = [(t.id, t.code, t.name) for t in PeopleRepository(session).teams(plan.organisation_id)]
+    return TeamLinksPage(plan.id, plan.title, survey.title, survey.closes_at, teams, links)

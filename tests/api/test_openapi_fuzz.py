@@ -86,7 +86,7 @@ def _fuzz(
 
 
 def _strategies(
-    operation: schemathesis.APIOperation, real: list[dict[str, int]], own_token_id: int, dialect: str
+    operation: schemathesis.APIOperation, real: list[dict[str, int | str]], own_token_id: int, dialect: str
 ) -> st.SearchStrategy[schemathesis.Case]:
     """Valid and invalid requests with generated path values, and valid ones naming real objects."""
     params = {p.name for p in operation.path_parameters}
@@ -104,15 +104,17 @@ def test_every_operation_answers_as_documented(db: Database, tmp_path: Path) -> 
     with session_scope() as s:
         own_token_id = s.scalar(select(ApiToken.id).where(ApiToken.token_hash == token_hash(token)))
     assert own_token_id is not None
-    # real ids: plan A (at sign-off) and plan B (its vision open), a team, and a token to revoke
+    # real ids: plan A (at sign-off) and plan B (its vision open), a team, a token to revoke, and a survey
+    # link of each plan (plan A's survey has closed, plan B's is open)
     real = [
         {
             "plan_id": world.plans[plan],
             "statement_id": world.statements[plan],
             "team_id": world.teams[team],
             "token_id": world.spare_tokens[FUZZER_EMAIL],
+            "token": world.survey_links[link],
         }
-        for plan, team in (("A", "T1"), ("B", "other"))
+        for plan, team, link in (("A", "T1", "closed"), ("B", "other", "open"))
     ]
     schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", create_app())
     headers = {"Authorization": f"Bearer {token}"}

@@ -19,7 +19,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.permissions import FRAMEWORK_ROUTES, PERMISSIONS, all_routes, undeclared_routes
+from api.permissions import CSRF_EXEMPT, FRAMEWORK_ROUTES, PERMISSIONS, all_routes, undeclared_routes
 from plans.domain.access import Relation, Rule, Verdict, verdict
 from plans.models import Role
 from tests.conftest import Database
@@ -140,7 +140,15 @@ def _variants(route: APIRoute, world: World, persona: Persona) -> list[Variant]:
             out.insert(0, ("own token", {"token_id": world.spare_tokens[persona.email]}, None, False))
         return out
     if "token" in params:
-        return [("bogus link", {"token": "not-a-real-link-token"}, None, True)]
+        bogus: list[Variant] = [("bogus link", {"token": "not-a-real-link-token"}, None, True)]
+        if route.name.startswith(("answer_", "api_survey_")):  # survey links: one that answers, one closed
+            links = world.survey_links
+            return [
+                *bogus,
+                ("open survey link", {"token": links["open"]}, None, False),
+                ("closed survey link", {"token": links["closed"]}, None, False),
+            ]
+        return bogus
     return [("-", {}, None, False)]
 
 
@@ -309,6 +317,8 @@ class TestPermissionMatrix:
                     continue
                 if persona is anonymous and attempt.route.name == "sign_out":
                     continue  # signing out a session that has ended protects nothing
+                if attempt.route.name in CSRF_EXEMPT:
+                    continue  # authorised by the survey token in its path, never by a cookie
                 for token in ("", someone_elses):
                     client, _ = session_for(app, world.people.get(persona.email or ""))
                     before = snapshot()

@@ -19,7 +19,6 @@ from plans.models import (
     Channel,
     OutboxMessage,
     Plan,
-    StaffMember,
     Survey,
     SurveyInvitation,
     SurveyResponse,
@@ -32,45 +31,10 @@ from plans.services import intake, survey_opening, team_links
 from plans.services.actors import actor_by_email
 from plans.services.outbox import content_of
 from plans.services.survey_tokens import invitation_ref, token_for
-from tests.conftest import SMALL_PLAN, Database
-from tests.support import create, push
+from tests.conftest import Database
+from tests.intake_world import invitation_tokens, open_with_staff
 
-# (team code, eligible?) of the small council's staff list
-STAFF = [("T1", True)] * 5 + [("T2", True)] * 3 + [("T2", False)]
 GOOD = {"K1": "Agree", "S1": "Disagree", "E1": "Yes"}
-
-
-def _open(staff: list[tuple[str, bool]] = STAFF) -> tuple[int, int]:
-    """The small plan with a staff list (if given), pushed to an open baseline survey: (plan, survey)."""
-    plan_id, people = create(SMALL_PLAN)
-    with session_scope() as s:
-        org = s.scalar(select(Plan.organisation_id).where(Plan.id == plan_id))
-        teams = {code: tid for code, tid in s.execute(select(Team.code, Team.id).where(Team.organisation_id == org))}
-        for i, (code, eligible) in enumerate(staff):
-            s.add(
-                StaffMember(
-                    organisation_id=org,
-                    team_id=teams[code],
-                    email=f"staff{i}@small.example",
-                    staff_group="Housing",
-                    eligible=eligible,
-                    ineligible_reason=None if eligible else "leaver",
-                    attributes={},
-                    line=i + 2,
-                )
-            )
-    people.agree_vision()
-    push(plan_id)
-    with session_scope() as s:
-        survey_id = s.scalar(select(Survey.id).where(Survey.plan_id == plan_id))
-    assert survey_id is not None
-    return plan_id, survey_id
-
-
-def _tokens(survey_id: int) -> list[str]:
-    with session_scope() as s:
-        ids = s.scalars(select(SurveyInvitation.staff_member_id).where(SurveyInvitation.survey_id == survey_id))
-        return [token_for(invitation_ref(survey_id, staff_id)) for staff_id in sorted(ids)]
 
 
 def _answer(token: str, answers: object = GOOD, demographics: object = None, now_offset: float = 0) -> intake.Receipt:
@@ -94,7 +58,7 @@ def _counts(survey_id: int) -> tuple[int, int]:
 
 class TestOpening:
     def test_headcounts_invitations_and_emails_come_from_the_staff_list(self, db: Database) -> None:
-        _, survey_id = _open()
+        _, survey_id = open_with_staff()
         with session_scope() as s:
             eligible = {
                 code: n
@@ -112,10 +76,10 @@ class TestOpening:
         assert {m.to_address for m in messages} == {f"staff{i}@small.example" for i in range(8)}
         assert len({m.body_id for m in messages}) == 1  # one stored body, personal links at send time
         assert "anonymous" in first.text and "/s/" in first.text
-        assert sum(token in first.text for token in _tokens(survey_id)) == 1
+        assert sum(token in first.text for token in invitation_tokens(survey_id)) == 1
 
     def test_opening_again_adds_nothing(self, db: Database) -> None:
-        plan_id, survey_id = _open()
+        plan_id, survey_id = open_with_staff()
         with session_scope() as s:
             survey = s.get(Survey, survey_id)
             org = s.scalar(select(Plan.organisation_id).where(Plan.id == plan_id))
@@ -126,7 +90,7 @@ class TestOpening:
         assert messages == 8
 
     def test_without_a_staff_list_the_declared_headcounts_count_and_nobody_is_emailed(self, db: Database) -> None:
-        _, survey_id = _open(staff=[])
+        _, survey_id = open_with_staff(staff=[])
         with session_scope() as s:
             eligible = sorted(s.scalars(select(SurveyTeam.eligible).where(SurveyTeam.survey_id == survey_id)))
             invited = s.scalar(select(func.count()).select_from(SurveyInvitation))
@@ -136,8 +100,8 @@ class TestOpening:
 
 class TestAnswer:
     def test_one_response_per_invitation_holding_only_team_day_and_answers(self, db: Database) -> None:
-        _, survey_id = _open()
-        token = _tokens(survey_id)[0]
+        _, survey_id = open_with_staff()
+        token = invitation_tokens(survey_id)[0]
         receipt = _answer(token, demographics={"staff_group": "Housing", "ethnicity": "Prefer not to say"})
         assert receipt.channel is Channel.INVITATION
         with pytest.raises(AlreadyAnswered, match="already been used"):
@@ -155,17 +119,17 @@ class TestAnswer:
         assert _counts(survey_id) == (1, 1)
 
     def test_every_problem_is_named_and_nothing_is_written(self, db: Database) -> None:
-        _, survey_id = _open()
-        token = _tokens(survey_id)[0]
+        _, survey_id = open_with_staff()
+        token = invitation_tokens(survey_id)[0]
         bad = {"K1": "Maybe", "E1": ["Yes"], "Z9": "Yes", "S1": "Agree"}
         with pytest.raises(AnswerProblems) as refused:
             _answer(token, answers=bad, demographics={"staff_group": "Astronaut", "shoe_size": "9"})
         assert refused.value.problems == {
             "answers.K1": "'Maybe' is not one of the question's answers",
-            "answers.E1": "expected one of the question's answers",
-            "answers.Z9": "the survey has no such question",
+            "answers.E1": "Expected one of the question's answers",
+            "answers.Z9": "The survey has no such question",
             "demographics.staff_group": "'Astronaut' is not one of the options",
-            "demographics.shoe_size": "the survey asks no such question about you",
+            "demographics.shoe_size": "The survey asks no such question about you",
         }
         with pytest.raises(AnswerProblems, match="Answer at least one question"):
             _answer(token, answers={})
@@ -174,8 +138,8 @@ class TestAnswer:
         assert _counts(survey_id) == (1, 1)
 
     def test_a_closed_survey_takes_no_answers(self, db: Database) -> None:
-        _, survey_id = _open()
-        first, second = _tokens(survey_id)[:2]
+        _, survey_id = open_with_staff()
+        first, second = invitation_tokens(survey_id)[:2]
         with session_scope() as s:
             closes_at = s.scalar(select(Survey.closes_at).where(Survey.id == survey_id))
         assert closes_at is not None
@@ -190,13 +154,13 @@ class TestAnswer:
         assert _counts(survey_id) == (0, 0)
 
     def test_unknown_links_are_not_found(self, db: Database) -> None:
-        _open()
+        open_with_staff()
         for token in ("short", "A" * 43, token_for(invitation_ref(999, 1))):
             with pytest.raises(NotFound), session_scope() as s:
                 intake.answer(s, token=token, answers=GOOD, demographics={}, now=utcnow())
 
     def test_a_team_link_answers_many_times_until_revoked(self, db: Database) -> None:
-        plan_id, survey_id = _open()
+        plan_id, survey_id = open_with_staff()
         with session_scope() as s:
             coordinator = actor_by_email(s, "cora@small.example")
             team_id = s.scalar(select(Team.id).where(Team.code == "T2"))
@@ -208,7 +172,7 @@ class TestAnswer:
         for _ in range(4):
             assert _answer(token).channel is Channel.TEAM_LINK
         with session_scope() as s:
-            _, listed = team_links.for_plan(s, plan_id=plan_id)
+            listed = team_links.for_plan(s, plan_id=plan_id, now=utcnow()).links
             assert [(v.id, v.url, v.team_code) for v in listed] == [(link.id, link.url, "T2")]
             team_links.revoke(s, plan_id=plan_id, link_id=link.id, actor=coordinator, now=utcnow())
         with pytest.raises(NotFound):
@@ -219,8 +183,8 @@ class TestAnswer:
         assert by_team == [(team_id, 4)]
 
     def test_counters_equal_the_responses(self, db: Database) -> None:
-        _, survey_id = _open()
-        tokens = _tokens(survey_id)
+        _, survey_id = open_with_staff()
+        tokens = invitation_tokens(survey_id)
         for token in tokens[:6]:
             _answer(token)
         with session_scope() as s:
@@ -247,8 +211,8 @@ class TestAnswer:
 def test_one_link_submitted_at_once_from_many_places_makes_one_response(db: Database) -> None:
     if db.dialect != "postgresql":
         pytest.skip("SQLite has one writer at a time: the submissions queue instead of racing")
-    _, survey_id = _open()
-    token = _tokens(survey_id)[0]
+    _, survey_id = open_with_staff()
+    token = invitation_tokens(survey_id)[0]
     start = threading.Barrier(8)
     outcomes: list[str] = []
 
