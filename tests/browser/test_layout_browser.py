@@ -2,7 +2,8 @@
 a keyboard user's first Tab reaches the skip link, which takes them to the main content.
 
 The first page is the plans dashboard, or the sign-in page once the dashboard asks people to sign in first: either
-way it is the page everyone sees first, and both are built on the same layout.
+way it is the page everyone sees first, and both are built on the same layout. Last, the survey page staff answer
+on (no sign-in): the form, the form with its problems listed, and the thank-you, each passing axe.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Page, Response
 
 from tests.browser.axe import assert_accessible
+from tests.intake_world import invitation_tokens, open_with_staff
 
 NHS_BLUE = "rgb(0, 94, 184)"
 
@@ -54,3 +56,23 @@ class TestFirstPage:
         page.keyboard.press("Enter")
         # nhsuk-frontend's script moves focus itself; this fails too when the page's JavaScript did not start
         page.wait_for_function("() => document.activeElement?.id === 'maincontent'", timeout=5_000)
+
+
+class TestSurveyPage:
+    """The page staff answer the survey on: the form, the form with its problems listed, and the thank-you."""
+
+    def test_answering_with_and_without_problems_passes_axe(self, page: Page, live_server: str) -> None:
+        _, survey_id = open_with_staff()
+        url = f"{live_server}/s/{invitation_tokens(survey_id)[0]}"
+        response = page.goto(url)
+        assert response is not None and response.ok
+        assert_accessible(page)
+        page.get_by_role("button", name="Send my answers").click()
+        page.wait_for_selector(".nhsuk-error-summary")
+        assert page.locator(".nhsuk-error-summary a").first.get_attribute("href") == "#answers-K1"
+        assert_accessible(page)
+        page.get_by_role("group", name="I know what coproduction means.").get_by_label("Agree", exact=True).check()
+        page.get_by_role("group", name="Your staff group").get_by_label("Prefer not to say").check()
+        page.get_by_role("button", name="Send my answers").click()
+        page.wait_for_selector("text=Thank you for your answers")
+        assert_accessible(page)
