@@ -65,6 +65,8 @@ PAGES = [
     ("GET /plans?page=10", "/plans?page=10"),
     ("GET /api/v1/plans", "/api/v1/plans"),
     ("GET /plans/{id} (in sign_off)", "/plans/{sign_off}"),
+    ("GET /plans/{id}/survey (largest open survey)", "/plans/{survey}/survey"),
+    ("GET /api/v1/plans/{id}/survey/league", "/api/v1/plans/{survey}/survey/league"),
 ]
 REFERENCE = ("GET /healthz (reference)", "/healthz")
 
@@ -75,6 +77,7 @@ class Database:
     url: str
     plans: int
     sign_off_plan_id: int
+    survey_plan_id: int
     seeded_s: float | None  # None: reused from the cache
     drop: Callable[[], None] | None = None
 
@@ -107,6 +110,23 @@ def _sign_off_plan(url: str) -> int:
     return int(found)
 
 
+def _survey_plan(url: str) -> int:
+    """The plan whose open baseline survey has the most teams (the survey page's worst case)."""
+    from sqlalchemy import text
+
+    from plans.db import engine_for
+
+    query = (
+        "SELECT s.plan_id FROM surveys s JOIN survey_teams t ON t.survey_id = s.id "
+        "WHERE s.closed_at IS NULL AND s.kind = 'baseline' GROUP BY s.plan_id ORDER BY count(*) DESC, s.plan_id LIMIT 1"
+    )
+    with engine_for(url).connect() as c:
+        found = c.scalar(text(query))
+    if found is None:
+        raise SystemExit(f"bench.dashboard: no open baseline survey with teams at {url}")
+    return int(found)
+
+
 def sqlite_database(plans: int, cache: bool, echo: Callable[[str], None]) -> Database:
     from bench.national import seed
     from plans.db import engine_for
@@ -129,7 +149,7 @@ def sqlite_database(plans: int, cache: bool, echo: Callable[[str], None]) -> Dat
     else:
         echo(f"  reusing {path}")
     url = f"sqlite:///{path}"
-    return Database("sqlite", url, plans, _sign_off_plan(url), seeded)
+    return Database("sqlite", url, plans, _sign_off_plan(url), _survey_plan(url), seeded)
 
 
 def postgres_database(plans: int, echo: Callable[[str], None]) -> Database:
@@ -155,7 +175,7 @@ def postgres_database(plans: int, echo: Callable[[str], None]) -> Database:
         echo(f"  seeding {plans} plans into PostgreSQL schema {schema} ...")
         summary_ = seed(url, plans=plans, organisations=ORGANISATIONS, teams=TEAMS, seed=SEED)
         echo(f"  {summary_.describe()}")
-        return Database("postgresql", url, plans, _sign_off_plan(url), summary_.seconds, drop)
+        return Database("postgresql", url, plans, _sign_off_plan(url), _survey_plan(url), summary_.seconds, drop)
     except BaseException:
         drop()
         raise
@@ -176,7 +196,7 @@ def sign_in(url: str) -> str:
 
 
 def _paths(db: Database) -> list[tuple[str, str]]:
-    return [(label, path.format(sign_off=db.sign_off_plan_id)) for label, path in PAGES]
+    return [(label, path.format(sign_off=db.sign_off_plan_id, survey=db.survey_plan_id)) for label, path in PAGES]
 
 
 # latency ------------------------------------------------------------------------------------------
@@ -424,6 +444,7 @@ def measure_db(
         "organisations": ORGANISATIONS,
         "teams": TEAMS,
         "sign_off_plan_id": big.sign_off_plan_id,
+        "survey_plan_id": big.survey_plan_id,
         "seeded_s": {str(plans): big.seeded_s, str(small_plans): small.seeded_s},
         "runs": runs,
         "requests": requests,

@@ -50,6 +50,7 @@ class TestCoordinatorPage:
         text = _text(page.text)
         assert "18 of 34 staff in Small Council have responded (53%), against a target of 50%. Target met" in text
         assert "28 days left" in text
+        assert f'href="/plans/{world.plan_id}/team-links"' in page.text  # open: team links can be made
         # directorates: each sums every team below it, at any depth
         cells = "Teams {} Responses {} Staff who can respond {} Response rate {}"
         assert "Directorate One " + cells.format(3, 9, 22, "41%") + " Against target Below target" in text
