@@ -69,7 +69,10 @@ class Reward(_Strict):
     at_rate: float = Field(default=1.0, gt=0, le=1)
     min_eligible: int = Field(default=1, ge=1, description="teams smaller than this are not recognised")
     message: str = Field(
-        default="Every eligible member of your team has answered the survey. Thank you: your team's voice counts in full.",
+        default=(
+            "Every eligible member of your team has answered the survey. "
+            "Thank you: your team's voice counts in full."
+        ),
         min_length=1,
         max_length=1000,
     )

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from plans.models import Survey, SurveyFinding, SurveyKind, SurveyResponse, SurveyTeam, SurveyTeamDay, Team
@@ -25,8 +25,13 @@ class SurveyRepository:
         stmt = select(Survey).where(Survey.id == survey_id)
         return self.session.scalar(stmt.with_for_update() if lock else stmt)
 
-    def has_responses(self, survey_id: int) -> bool:
-        """Whether any response exists (one index probe, not a count)."""
+    def has_responses(self, survey_id: int, *, hold: bool = False) -> bool:
+        """Whether any response exists (one index probe, not a count). With ``hold``, no response can be
+        added until this transaction ends: PostgreSQL waits for inserts in flight and blocks new ones
+        (SHARE mode; the intake itself takes no lock), so the answer stays true until the commit.
+        SQLite allows one writer at a time, which gives the same guarantee."""
+        if hold and self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("LOCK TABLE survey_responses IN SHARE MODE"))
         stmt = select(SurveyResponse.id).where(SurveyResponse.survey_id == survey_id).limit(1)
         return self.session.scalar(stmt) is not None
 

@@ -81,7 +81,7 @@ def set_anonymous(session: Session, *, survey_id: int, anonymous: bool, actor: A
     survey = _survey(session, survey_id)
     if survey.anonymous == anonymous:
         return survey
-    if not anonymous and SurveyRepository(session).has_responses(survey.id):
+    if not anonymous and SurveyRepository(session).has_responses(survey.id, hold=True):
         raise InvalidInput(
             f"anonymous: the {survey.kind.value} survey cannot stop being anonymous: it already has responses, "
             "given on the promise that nobody can tell who said what"
