@@ -60,6 +60,7 @@ class TestEveryPage:
         _visit(page, live_server + "/plans?stage=sign_off", "Plans")
         _visit(page, f"{live_server}/plans/{world['signing']}")
         _visit(page, f"{live_server}/plans/{world['signing']}/recommendations", "Recommendations")
+        _visit(page, f"{live_server}/plans/{world['signing']}/survey", "Baseline survey: response rates")
         _visit(page, f"{live_server}/plans/{world['vision']}/vision")
         _visit(page, f"{live_server}/teams/{world['team']}")
         _visit(page, f"{live_server}/plans/{world['signing']}/override")  # a GET on a form's address: 405 page
