@@ -318,7 +318,7 @@ def report(results: list[dict[str, Any]]) -> str:
             for n in r["connections"]:
                 x, share = r[f"{phase}/{n}"]["per_second"], r[f"{phase}/{n}"]["claim_share"]["median"]
                 lines.append(
-                    f"  {words:<18}, {n} connection(s): {x['median']:5.0f} messages/s (median of {x['n']}, "
+                    f"  {words + ',':<19} {n} connection(s): {x['median']:5.0f} messages/s (median of {x['n']}, "
                     f"{x['min']:.0f}-{x['max']:.0f}); claiming {share:.0%} of the senders' time"
                 )
         lines.append(f"  bare smtplib, one connection, no database: {bare['median']:.0f} messages/s")

@@ -15,6 +15,7 @@ by the ``deliver-outbox`` flow for everything due.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -71,19 +72,34 @@ def lease() -> timedelta:
     return timedelta(seconds=settings.delivery_lease_seconds)
 
 
-def deliver(message_ids: Sequence[int], now: datetime | None = None, sender: smtp.Sender | None = None) -> Outcome:
+def deliver(message_ids: Sequence[int], now: datetime | None = None) -> Outcome:
     """Send these messages if they are due and nobody else is sending them."""
     now = now or utcnow()
     with session_scope() as session:
         claimed = OutboxRepository(session).claim(message_ids, now, now + lease())
-    outcome = _send_claimed(claimed, now, sender)
+    with smtp.Sender() as sender:
+        outcome = _send_claimed(claimed, now, sender)
     outcome.skipped += len(set(message_ids)) - len(claimed)
     return outcome
 
 
 def deliver_batch(now: datetime | None = None, limit: int | None = None, sender: smtp.Sender | None = None) -> Outcome:
-    """Claim up to ``limit`` due messages (oldest first) and send them over one connection."""
+    """Claim up to ``limit`` due messages (oldest first) and send them over one connection.
+
+    A sender not yet connected connects before it claims (if anything is due): a server that cannot be
+    reached then leaves every message alone, and senders running at once do not pass a batch around."""
     now = now or utcnow()
+    if sender is None:
+        with smtp.Sender() as own:
+            return deliver_batch(now, limit, own)
+    if not sender.connected:
+        with session_scope() as session:
+            if not OutboxRepository(session).any_due(now):
+                return Outcome()
+        try:
+            sender.connect()
+        except smtp.CannotConnect as exc:
+            return Outcome(stopped=str(exc), connection_failed=True)
     with session_scope() as session:
         claimed = OutboxRepository(session).claim_due(now, now + lease(), limit or settings.delivery_batch)
     return _send_claimed(claimed, now, sender)
@@ -102,13 +118,16 @@ def deliver_due(
     if not settings.smtp_host:
         return Outcome()
     started = time.monotonic()
+    server_down = threading.Event()  # one sender finding the server unusable stops the others too
 
     def one_sender() -> Outcome:
         total = Outcome()
         with smtp.Sender() as sender:
-            while max_seconds is None or time.monotonic() - started < max_seconds:
+            while not server_down.is_set() and (max_seconds is None or time.monotonic() - started < max_seconds):
                 outcome = deliver_batch(now, batch, sender)
                 total.add(outcome)
+                if outcome.connection_failed:
+                    server_down.set()
                 if outcome.claimed == 0 or outcome.stopped:
                     break
         return total
@@ -144,38 +163,29 @@ def _autocommit_session() -> Iterator[Session]:
         yield session
 
 
-def _send_claimed(claimed: list[int], now: datetime, sender: smtp.Sender | None) -> Outcome:
-    """Send messages this sender has just claimed, marking each in its own commit."""
+def _send_claimed(claimed: list[int], now: datetime, sender: smtp.Sender) -> Outcome:
+    """Send messages this sender has just claimed, marking each in its own transaction."""
     outcome = Outcome(claimed=len(claimed))
     if not claimed:
         return outcome
     fault_point("after_claim")
     deadline = time.monotonic() + settings.delivery_lease_seconds * LEASE_MARGIN
-    own_sender = sender is None
     with _autocommit_session() as session:
         repo = OutboxRepository(session)
         rows = repo.for_sending(claimed)
         bodies = repo.bodies(sorted({r.body_id for r in rows if r.body_id is not None}))
         secret = settings.resolved_secret_key() if any(r.link_ref for r in rows) else None
         untried: list[int] = []
-        try:
-            sender = sender or smtp.Sender()
-            for i, row in enumerate(rows):
-                if time.monotonic() > deadline:
-                    outcome.stopped = "the batch used most of its lease; the rest is left for the next run"
-                    untried = [r.id for r in rows[i:]]
-                    break
-                tried = _send_one(repo, sender, row, bodies, secret, now, outcome)
-                if outcome.stopped:
-                    untried = [r.id for r in rows[i + tried :]]
-                    break
-        except smtp.MailNotConfigured as exc:
-            outcome.stopped, untried = str(exc), [r.id for r in rows]
-        finally:
-            if own_sender and sender is not None:
-                sender.close()
-        # claimed rows that vanished meanwhile need nothing; untried ones go back at once
-        if untried:
+        for i, row in enumerate(rows):
+            if time.monotonic() > deadline:
+                outcome.stopped = "the batch used most of its lease; the rest is left for the next run"
+                untried = [r.id for r in rows[i:]]
+                break
+            tried = _send_one(repo, sender, row, bodies, secret, now, outcome)
+            if outcome.stopped:
+                untried = [r.id for r in rows[i + tried :]]
+                break
+        if untried:  # back at once, not after the lease
             repo.release(untried)
             outcome.left += len(untried)
     return outcome

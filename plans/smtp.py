@@ -100,6 +100,16 @@ class Sender:
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         self.close()
 
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is open (it may still turn out to have been dropped)."""
+        return self._smtp is not None
+
+    def connect(self) -> None:
+        """Open the connection now if none is open; raises ``CannotConnect``."""
+        if self._smtp is None:
+            self._connect()
+
     def send(self, to: str, data: bytes) -> None:
         """Hand one message to the server; returns once the server has accepted it."""
         reused = self._smtp is not None

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, func, select, true, update
+from sqlalchemy import ColumnElement, Row, Select, exists, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -174,6 +174,10 @@ class OutboxRepository:
     def _run(self, statement: Any) -> None:
         # Core execution: the ORM's bulk-UPDATE machinery costs more than the statement, once a message
         self.session.connection().execute(statement)
+
+    def any_due(self, now: datetime) -> bool:
+        """Whether any message could be claimed now."""
+        return bool(self.session.scalar(select(exists().where(*_claimable(now)))))
 
     def count_due(self, now: datetime) -> int:
         """Unsent messages due now (claimed or not)."""

@@ -34,6 +34,7 @@ class PickyServer(Mailbox):
     def __init__(self) -> None:
         super().__init__()
         self.refuse: set[str] = set()
+        self.hang_up_on: set[str] = set()
         self.per_connection: int | None = None
         self._count: dict[int, int] = {}
 
@@ -48,6 +49,8 @@ class PickyServer(Mailbox):
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         if address in self.refuse:
             return "550 5.1.1 no such mailbox"
+        if address in self.hang_up_on:
+            return "421 4.3.2 closing connection"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -180,15 +183,28 @@ class TestSending:
         assert deliver_due(NOW + timedelta(minutes=3)).sent == 1
         assert message(ids[1]).last_error is None and message(ids[1]).attempts == 3
 
+    def test_a_message_the_server_hangs_up_on_backs_off_and_stops_the_batch(
+        self, db: Database, picky: PickyServer
+    ) -> None:
+        ids = add_messages(3, NOW)
+        picky.hang_up_on = {"person1@example.org"}  # on the reused connection, and again on a new one
+        outcome = deliver_batch(NOW)
+        assert (outcome.sent, outcome.failed, outcome.left, outcome.connection_failed) == (1, 1, 1, True)
+        poison = message(ids[1])
+        assert poison.attempts == 1 and poison.next_attempt_at == NOW + timedelta(minutes=1)
+        assert "421" in (poison.last_error or "") and message(ids[2]).claimed_until is None
+        assert deliver_due(NOW).sent == 1  # the rest goes; the poison waits for its backoff
+        assert sorted(str(m["To"]) for m in picky.messages) == ["person0@example.org", "person2@example.org"]
+
     def test_an_unreachable_server_leaves_everything_for_the_next_run(
         self, db: Database, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         ids = add_messages(3, NOW)
         monkeypatch.setattr(settings, "smtp_host", "127.0.0.1")
         monkeypatch.setattr(settings, "smtp_port", _free_port())  # nothing listens there
-        outcome = deliver_due(NOW, connections=1)
-        assert (outcome.claimed, outcome.sent, outcome.failed, outcome.left) == (3, 0, 0, 3)
-        assert outcome.stopped and "cannot connect" in outcome.stopped
+        outcome = deliver_due(NOW)
+        assert (outcome.claimed, outcome.sent, outcome.failed, outcome.left) == (0, 0, 0, 0)
+        assert outcome.connection_failed and outcome.stopped and "cannot connect" in outcome.stopped
         with session_scope() as s:
             rows = s.execute(select(OutboxMessage.attempts, OutboxMessage.claimed_until)).all()
         assert [tuple(r) for r in rows] == [(0, None)] * 3 and waiting(NOW) == len(ids)
