@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal, select, union_all
+from sqlalchemy import Float, Select, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from plans.models import Organisation, Person, Plan, Survey, SurveyTeam, SurveyTeamDay, Team
@@ -41,6 +41,20 @@ class RollUp:
     parent_id: int | None
     manager: str | None
     teams: int  # teams below it with anyone eligible or any response
+    eligible: int
+    responses: int
+
+
+@dataclass(frozen=True)
+class Place:
+    """A team's place in the survey's league table, as SQL ranks it."""
+
+    rank: int
+    team_id: int
+    name: str
+    directorate: str | None
+    manager_id: int | None
+    manager: str | None
     eligible: int
     responses: int
 
@@ -175,6 +189,55 @@ class SurveyRatesRepository:
             RollUp(tid, name, parent, mgr, int(below), int(e or 0), int(r or 0))
             for tid, name, parent, mgr, below, e, r in self.session.execute(stmt)
         ]
+
+    def places(self, survey_id: int, team_id: int) -> tuple[list[Place], int]:
+        """The league places of one team and every team below it, ranked among all the survey's teams
+        with anyone eligible, and how many teams are ranked; best place first, then by name.
+
+        The SQL twin of ``plans.domain.league.rank`` for a few rows out of many (a manager's page must not
+        build 60,000 standings to show five): RANK() over the rate as a float is the same competition
+        rank, because equal fractions divide to equal floats and different ones (headcounts below 10**7)
+        to different floats. tests/db/test_survey_rates.py holds the two to each other."""
+        counts = self._counts(survey_id)
+        rate = cast(counts.c.responses, Float) / counts.c.eligible
+        ranked = (
+            select(
+                counts.c.team_id,
+                counts.c.eligible,
+                counts.c.responses,
+                func.rank().over(order_by=rate.desc()).label("place"),
+                func.count().over().label("size"),
+            )
+            .where(counts.c.eligible > 0)
+            .subquery("ranked")
+        )
+        tree = self._subtree(team_id)
+        manager, parent = aliased(Person), aliased(Team)
+        stmt = (
+            select(
+                ranked.c.place,
+                Team.id,
+                Team.name,
+                parent.name,
+                Team.manager_id,
+                manager.name,
+                ranked.c.eligible,
+                ranked.c.responses,
+                ranked.c.size,
+            )
+            .join(Team, Team.id == ranked.c.team_id)
+            .outerjoin(parent, parent.id == Team.parent_id)
+            .outerjoin(manager, manager.id == Team.manager_id)
+            .where(ranked.c.team_id.in_(select(tree.c.id)))
+            .order_by(ranked.c.place, Team.name, Team.id)
+        )
+        rows = self.session.execute(stmt).all()
+        if rows:
+            size = int(rows[0][-1])
+        else:
+            size = int(self.session.scalar(select(func.count()).select_from(counts).where(counts.c.eligible > 0)) or 0)
+        places = [Place(int(p), tid, n, d, mid, m, int(e), int(r)) for p, tid, n, d, mid, m, e, r, _ in rows]
+        return places, size
 
     def subtree_ids(self, team_id: int) -> set[int]:
         """The team and every team below it (one recursive query)."""

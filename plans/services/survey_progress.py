@@ -16,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from plans.domain.chasing_config import ChasingConfig
 from plans.domain.errors import NotFound, StageLocked
-from plans.domain.league import Entry, Standing, rank
+from plans.domain.league import Entry, Standing, meets, rank
 from plans.domain.survey_definition import SurveyDefinition
 from plans.domain.survey_lint import PRINCIPLE_TITLES, lint
 from plans.models import Survey, SurveyKind
 from plans.repositories.inbox import InboxRepository
-from plans.repositories.survey_rates import DayCount, RollUp, SurveyRatesRepository, TeamCounts
+from plans.repositories.survey_rates import DayCount, Place, RollUp, SurveyRatesRepository, TeamCounts
 from plans.repositories.surveys import SurveyRepository
 from plans.services.lifecycle import load_plan
 from plans.survey_views import (
@@ -268,21 +268,41 @@ def plan_survey(
     )
 
 
+def _place_rows(places: list[Place], survey: Survey) -> list[LeagueRow]:
+    reward = chasing_of(survey).reward
+    return [
+        LeagueRow(
+            rank=p.rank,
+            team_id=p.team_id,
+            team=p.name,
+            directorate=p.directorate,
+            manager_id=p.manager_id,
+            manager=p.manager,
+            responses=p.responses,
+            eligible=p.eligible,
+            rate=_rate(p.responses, p.eligible),
+            at_target=meets(p.responses, p.eligible, survey.target_rate),
+            rewarded=p.eligible >= reward.min_eligible and meets(p.responses, p.eligible, reward.at_rate),
+            named=False,
+        )
+        for p in places
+    ]
+
+
 def team_progress(session: Session, *, team_id: int, now: datetime) -> list[TeamSurveyProgress]:
     """For a team's page: each open survey of its organisation, with the rate of the team and all below
-    it, its history by day, and those teams' places in the survey's league table."""
+    it, its history by day, and those teams' places in the survey's league table (ranked in SQL: the
+    page shows a few places out of possibly tens of thousands)."""
     row = InboxRepository(session).team(team_id)
     if row is None:
         raise NotFound(f"team {team_id} was not found")
     repo = SurveyRatesRepository(session)
-    below = repo.subtree_ids(team_id)
     out = []
     for survey, plan_title in repo.open_surveys_of_organisation(row.organisation_id, now):
-        teams = repo.team_counts(survey.id)
-        mine = [t for t in teams if t.team_id in below]
-        eligible = sum(t.eligible for t in mine)
-        responses = sum(t.responses for t in mine)
-        league = _standings(teams, survey, frozenset(), _groups(repo, survey.id))
+        eligible = repo.eligible(survey.id, team_id)
+        history = repo.responses_by_day(survey.id, team_id)
+        responses = sum(d.responses for d in history)
+        places, size = repo.places(survey.id, team_id)
         out.append(
             TeamSurveyProgress(
                 **_header(survey, plan_title, now).model_dump(),
@@ -291,9 +311,9 @@ def team_progress(session: Session, *, team_id: int, now: datetime) -> list[Team
                 responses=responses,
                 rate=_rate(responses, eligible),
                 below_target=_rate(responses, eligible) < survey.target_rate,
-                history=_history(repo.responses_by_day(survey.id, team_id), eligible),
-                league=[r for r in league if r.team_id in below],
-                league_size=len(league),
+                history=_history(history, eligible),
+                league=_place_rows(places, survey),
+                league_size=size,
             )
         )
     return out

@@ -199,3 +199,19 @@ class TestForPagesAndTeams:
         assert [(r.rank, r.team) for r in d2.league] == [(1, "Team Three"), (3, "Sub Directorate")]
         assert [d.responses for d in d2.history] == [4, 1, 4]
         assert (t2.eligible, t2.responses, [(r.rank, r.team) for r in t2.league]) == (12, 2, [(4, "Team Two")])
+
+    def test_sql_places_agree_with_the_league_rule_for_every_team(self, world: SurveyWorld) -> None:
+        with session_scope() as s:  # a tie (Team Two 3 of 12, Sub Directorate 1 of 4) and a team at 100%
+            s.execute(
+                insert(SurveyTeamDay),
+                [{"survey_id": world.survey_id, "team_id": world.teams["T2"], "day": world.first_day, "responses": 1}],
+            )
+        with session_scope() as s:
+            table = league_table(s, survey_id=world.survey_id, now=utcnow())
+            repo = SurveyRatesRepository(s)
+            for code, team_id in world.teams.items():
+                below = repo.subtree_ids(team_id)
+                (mine,) = team_progress(s, team_id=team_id, now=utcnow())
+                expected = [r for r in table.teams if r.team_id in below]
+                assert mine.league == expected, code
+                assert mine.league_size == len(table.teams) == 4
