@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, String, and_, case, cast, func, literal, select, update
+from sqlalchemy import ColumnElement, Integer, String, and_, any_, bindparam, case, cast, func, literal, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, aliased
 
 from plans.domain.chasing_config import InviteeReminders
@@ -33,7 +34,7 @@ from plans.models import (
 )
 from plans.models.base import UTCDateTime
 from plans.repositories.dashboard import undecided_approvers_of
-from plans.repositories.dialect import upsert_setting
+from plans.repositories.dialect import insert_ignoring_conflicts, upsert_setting
 from plans.repositories.outbox import OutboxRepository
 
 BATCH = 2000
@@ -274,14 +275,27 @@ class ChasingRepository:
         return done
 
     def existing_keys(self, keys: Sequence[str]) -> set[str]:
-        """Which of these idempotency keys the outbox holds already."""
+        """Which of these idempotency keys the outbox holds already (on PostgreSQL one array parameter
+        for them all, not thousands of placeholders)."""
+        key = OutboxMessage.idempotency_key
+        if not keys:
+            return set()
+        if self.session.get_bind().dialect.name == "postgresql":
+            wanted = bindparam("keys", list(keys), type_=postgresql.ARRAY(String))
+            return set(self.session.scalars(select(key).where(key == any_(wanted))))
         found: set[str] = set()
-        for start in range(0, len(keys), BATCH):
-            stmt = select(OutboxMessage.idempotency_key).where(
-                OutboxMessage.idempotency_key.in_(keys[start : start + BATCH])
-            )
-            found.update(self.session.scalars(stmt))
+        for start in range(0, len(keys), 500):
+            found.update(self.session.scalars(select(key).where(key.in_(keys[start : start + 500]))))
         return found
+
+    def add_messages(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert messages whose keys were just found absent (``existing_keys``), skipping any that a
+        concurrent run added since. Executed as a plain executemany: thousands of letters with their own
+        bodies, where a RETURNING to count them would make the driver parse megabytes of VALUES."""
+        stmt = insert_ignoring_conflicts(self.session, OutboxMessage, ["idempotency_key"])
+        conn = self.session.connection()
+        for start in range(0, len(rows), BATCH):
+            conn.execute(stmt, list(rows[start : start + BATCH]))
 
     def leadership(self, plan_id: int) -> list[Contact]:
         """The plan's approvers and coordinator: the league table's readers unless the survey names them."""

@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from plans.config import settings
-from plans.repositories.chasing import Contact
-from plans.repositories.outbox import OutboxRepository
+from plans.repositories.chasing import ChasingRepository, Contact
 from plans.services.outbox import render
 
 
@@ -49,13 +48,19 @@ class Letters:
         return f"{self.key_prefix}:{letter.to.id}:{today.isoformat()}:{digest}"
 
     def write(self, session: Session, *, today: date, now: datetime, **context: Any) -> int:
-        """Render each letter and write it to the outbox (keys already there are skipped); how many new."""
+        """Render each letter not in the outbox yet and write it there; how many were new. Keys are looked
+        up first, so a repeated run renders nothing."""
+        repo = ChasingRepository(session)
+        keyed = {self.key(letter, today): letter for letter in self.by_person.values()}
+        done = repo.existing_keys(list(keyed))
         rows = []
-        for letter in self.by_person.values():
+        for key, letter in keyed.items():
+            if key in done:
+                continue
             body = render(self.template, name=letter.to.name, items=letter.items, **context)
             rows.append(
                 {
-                    "idempotency_key": self.key(letter, today),
+                    "idempotency_key": key,
                     "kind": self.kind,
                     "to_address": letter.to.email,
                     "subject": body.subject,
@@ -66,7 +71,8 @@ class Letters:
                     "attempts": 0,
                 }
             )
-        return OutboxRepository(session).add_many(rows) if rows else 0
+        repo.add_messages(rows)
+        return len(rows)
 
 
 def percent(rate: float) -> str:

@@ -19,7 +19,6 @@ from plans.domain.chasing_config import ChasingConfig, Rung
 from plans.domain.ladder import ChaseState, due_rung, is_named, rung_label
 from plans.domain.league import meets
 from plans.repositories.chasing import SURVEY_TEAM, ChasingRepository, Contact, OpenSurvey, TeamRow, team_subject
-from plans.repositories.outbox import OutboxRepository
 from plans.services.chase_letters import Letters, link, percent
 from plans.services.outbox import render
 
@@ -170,4 +169,5 @@ def _recognise(
                 "attempts": 0,
             }
         )
-    return OutboxRepository(session).add_many(rows) if rows else 0
+    ChasingRepository(session).add_messages(rows)
+    return len(rows)
