@@ -22,6 +22,7 @@ from api.permissions import authorize, undeclared_routes
 from api.routers import (
     account,
     api_account,
+    api_imports,
     api_inbox,
     api_panel,
     api_plans,
@@ -29,6 +30,7 @@ from api.routers import (
     api_survey_public,
     api_team_links,
     api_vision,
+    imports,
     inbox,
     panel,
     plans_pages,
@@ -137,6 +139,8 @@ def create_app() -> FastAPI:
         api_survey_public,
         team_links,
         api_team_links,
+        imports,
+        api_imports,
     ):
         app.include_router(router.router, responses=API_ERRORS if router.router.prefix.startswith("/api/") else None)
 
