@@ -132,6 +132,7 @@ class World:
     version_a: int
     # team-link tokens: "closed" (plan A's baseline), "open" (plan B), "spare" (plan A's, to revoke)
     survey_links: dict[str, str] = field(default_factory=dict)
+    organisations: dict[str, int] = field(default_factory=dict)  # "A", "B" (the plans'), "missing"
 
 
 def _other_council_file(tmp_path: Path) -> Path:
@@ -197,6 +198,8 @@ def build(tmp_path: Path, *, fuzzer: bool = False) -> World:
             spare[email] = create_token(s, principal=principal, name="spare", now=utcnow())[1].id
             bearer[email] = create_token(s, principal=principal, name="bearer", now=utcnow())[0]
         survey_links = _survey_links(s, plan_a, plan_b)
+        orgs = select(Plan.id, Plan.organisation_id).where(Plan.id.in_([plan_a, plan_b]))
+        organisations = {plan_id: org_id for plan_id, org_id in s.execute(orgs)}
     assert version_a is not None and all(statements.values())
     plans = {"A": plan_a, "B": plan_b}
     named_teams = {
@@ -215,6 +218,7 @@ def build(tmp_path: Path, *, fuzzer: bool = False) -> World:
         bearer=bearer,
         version_a=version_a,
         survey_links=survey_links,
+        organisations={"A": organisations[plan_a], "B": organisations[plan_b], "missing": BOGUS_ID},
     )
 
 
@@ -351,6 +355,15 @@ def request_body(name: str, world: World, csrf: str, *, api: bool) -> dict[str, 
         "create_team_link_form": {"team_id": str(world.teams["T1"]), "label": "Kiosk"},
         "revoke_team_link_form": {"link_id": str(spare_link_id(world))},
     }
+    # uploads (multipart): a staff list both councils' teams fit, and a paper response to the small survey
+    staff = ("staff.csv", b"team_code,email,staff_group\nT1,matrix@small.example,Other\n", "text/csv")
+    paper = ("paper.csv", b"team_code,K1\nT1,Agree\n", "text/csv")
+    files = {
+        "staff_list_form": staff,
+        "api_import_staff": staff,
+        "paper_responses_form": paper,
+        "api_import_paper": paper,
+    }
     json: dict[str, Any] = {
         "api_create_token": {"name": "matrix"},
         "api_override": {"reason": reason},
@@ -362,6 +375,7 @@ def request_body(name: str, world: World, csrf: str, *, api: bool) -> dict[str, 
         "api_create_team_link": {"team_id": world.teams["T1"], "label": "Kiosk"},
         "api_revoke_team_link": {"link_id": spare_link_id(world)},
     }
+    upload = {"files": {"file": files[name]}} if name in files else {}
     if api:
-        return {"json": json[name]} if name in json else {}
-    return {"data": {**forms.get(name, {}), "csrf_token": csrf}}
+        return {"json": json[name]} if name in json else upload
+    return {"data": {**forms.get(name, {}), "csrf_token": csrf}, **upload}

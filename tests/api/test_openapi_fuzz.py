@@ -104,8 +104,8 @@ def test_every_operation_answers_as_documented(db: Database, tmp_path: Path) -> 
     with session_scope() as s:
         own_token_id = s.scalar(select(ApiToken.id).where(ApiToken.token_hash == token_hash(token)))
     assert own_token_id is not None
-    # real ids: plan A (at sign-off) and plan B (its vision open), a team, a token to revoke, and a survey
-    # link of each plan (plan A's survey has closed, plan B's is open)
+    # real ids: plan A (at sign-off) and plan B (its vision open), a team, a token to revoke, a survey link
+    # of each plan (plan A's survey has closed, plan B's is open) and each plan's organisation
     real = [
         {
             "plan_id": world.plans[plan],
@@ -113,6 +113,7 @@ def test_every_operation_answers_as_documented(db: Database, tmp_path: Path) -> 
             "team_id": world.teams[team],
             "token_id": world.spare_tokens[FUZZER_EMAIL],
             "token": world.survey_links[link],
+            "organisation_id": world.organisations[plan],
         }
         for plan, team, link in (("A", "T1", "closed"), ("B", "other", "open"))
     ]

@@ -115,7 +115,7 @@ Variant = tuple[str, dict[str, int | str], Relation | None, bool]
 def _variants(route: APIRoute, world: World, persona: Persona) -> list[Variant]:
     """(label, path values, relation, absent) for every object the route may be asked about."""
     params = set(route.param_convertors)
-    assert params <= {"plan_id", "team_id", "statement_id", "token_id", "token"}, (
+    assert params <= {"plan_id", "team_id", "statement_id", "token_id", "token", "organisation_id"}, (
         f"{route.path}: teach the permission matrix about {params}"
     )
     if "plan_id" in params:
@@ -139,6 +139,9 @@ def _variants(route: APIRoute, world: World, persona: Persona) -> list[Variant]:
         if persona.email is not None:
             out.insert(0, ("own token", {"token_id": world.spare_tokens[persona.email]}, None, False))
         return out
+    if "organisation_id" in params:  # coordinators' routes: any organisation, a missing one not found
+        orgs = world.organisations
+        return [(f"{key}'s organisation", {"organisation_id": orgs[key]}, None, key == "missing") for key in orgs]
     if "token" in params:
         bogus: list[Variant] = [("bogus link", {"token": "not-a-real-link-token"}, None, True)]
         if route.name.startswith(("answer_", "api_survey_")):  # survey links: one that answers, one closed
