@@ -153,7 +153,7 @@ def api_import_staff(
 ) -> StaffImportOut | JSONResponse:
     """Replace the organisation's staff list from a file and recompute its teams' eligible headcounts,
     all or nothing. Columns: team_code, email, staff_group; optional name, status and any others."""
-    import_pages.staff_list_page(session, organisation_id=organisation_id)  # 404 before the file
+    import_pages.require_organisation(session, organisation_id=organisation_id)  # 404 before the file
     try:
         with saved_upload(file) as path:
             summary = import_pages.import_staff(

@@ -63,7 +63,7 @@ def staff_list_form(
     file: UploadField = None,
     sheet: SheetField = "",
 ) -> Response:
-    import_pages.staff_list_page(session, organisation_id=organisation_id)  # 404 before anything else
+    import_pages.require_organisation(session, organisation_id=organisation_id)  # 404 before anything else
     try:
         with saved_upload(file) as path:
             summary = import_pages.import_staff(

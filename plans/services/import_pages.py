@@ -142,6 +142,12 @@ def _record(event: tuple[datetime, str, dict[str, Any]]) -> ImportRecord:
     return ImportRecord(at, actor, str(data.get("source", "")), data)
 
 
+def require_organisation(session: Session, *, organisation_id: int) -> None:
+    """Raise ``NotFound`` unless the organisation exists (checked before an upload is looked at)."""
+    if ImportViewRepository(session).organisation(organisation_id) is None:
+        raise NotFound(f"organisation {organisation_id} was not found")
+
+
 def organisation_of_plan(session: Session, *, plan_id: int) -> int:
     """The id of the plan's organisation (whose staff list the plan's surveys count)."""
     found = ImportViewRepository(session).organisation_of_plan(plan_id)

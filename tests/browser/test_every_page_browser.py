@@ -61,6 +61,15 @@ class TestEveryPage:
         _visit(page, f"{live_server}/plans/{world['signing']}")
         _visit(page, f"{live_server}/plans/{world['signing']}/recommendations", "Recommendations")
         _visit(page, f"{live_server}/plans/{world['signing']}/survey", "Baseline survey: response rates")
+        _visit(page, f"{live_server}/plans/{world['signing']}/survey/paper", "Baseline survey: paper responses")
+        _visit(page, f"{live_server}/plans/{world['signing']}/staff", "Staff list")
+        bad = b"team_code,email,staff_group\nT9,not-an-email,Other\n"  # a refused file: the problems listed
+        page.locator("input[type=file]").set_input_files(
+            files=[{"name": "staff.csv", "mimeType": "text/csv", "buffer": bad}]
+        )
+        page.get_by_role("button", name="Import staff list").click()
+        expect(page.get_by_role("heading", name="Problems in the file")).to_be_visible()
+        assert_accessible(page)
         _visit(page, f"{live_server}/plans/{world['vision']}/vision")
         _visit(page, f"{live_server}/teams/{world['team']}")
         _visit(page, f"{live_server}/plans/{world['signing']}/override")  # a GET on a form's address: 405 page
