@@ -51,6 +51,7 @@ def _staff(
 
 @router.get("/organisations/{organisation_id}/staff", response_class=HTMLResponse)
 def staff_list_page(request: Request, organisation_id: int, session: SessionDep, page: int = 1) -> Response:
+    """The organisation's staff list per team, its last import, and the form to replace it."""
     return _staff(request, session, organisation_id, page)
 
 
@@ -63,6 +64,7 @@ def staff_list_form(
     file: UploadField = None,
     sheet: SheetField = "",
 ) -> Response:
+    """Replace the staff list from an uploaded file; a refused file re-renders the page with its problems."""
     import_pages.require_organisation(session, organisation_id=organisation_id)  # 404 before anything else
     try:
         with saved_upload(file) as path:
@@ -83,6 +85,7 @@ def staff_list_form(
 
 @router.get("/plans/{plan_id}/staff", response_class=HTMLResponse)
 def plan_staff_page(plan_id: int, session: SessionDep) -> Response:
+    """The staff list of the plan's organisation (the plan and survey pages link here)."""
     organisation_id = import_pages.organisation_of_plan(session, plan_id=plan_id)
     return redirect(f"/organisations/{organisation_id}/staff")
 
@@ -97,6 +100,7 @@ def _paper(
 
 @router.get("/plans/{plan_id}/survey/paper", response_class=HTMLResponse)
 def paper_responses_page(request: Request, plan_id: int, session: SessionDep, kind: Kind = "baseline") -> Response:
+    """The plan survey's paper responses: the columns a file needs, the upload form, recent imports."""
     return _paper(request, session, plan_id, kind)
 
 
@@ -110,6 +114,7 @@ def paper_responses_form(
     file: UploadField = None,
     sheet: SheetField = "",
 ) -> Response:
+    """Add paper responses from an uploaded file; a refused file re-renders the page with its problems."""
     import_pages.organisation_of_plan(session, plan_id=plan_id)  # 404 before anything else
     try:
         with saved_upload(file) as path:
