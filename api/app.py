@@ -121,7 +121,10 @@ def create_app() -> FastAPI:
     app.add_middleware(RefuseNul)
     app.add_middleware(survey_public.PrivateSurveyPages)
     mount_assets(app)
+    # routes are matched in order: the survey intake, the busiest by far, first
     for router in (
+        api_survey_public,
+        survey_public,
         sign_in,
         account,
         plans_pages,
@@ -135,8 +138,6 @@ def create_app() -> FastAPI:
         api_panel,
         survey_pages,
         api_survey,
-        survey_public,
-        api_survey_public,
         team_links,
         api_team_links,
         imports,

@@ -29,10 +29,12 @@ from plans.repositories.evaluation import EvaluationRepository
 from plans.repositories.plans import PlanRepository
 from plans.repositories.signoff import SignOffRepository
 from plans.repositories.surveys import SurveyRepository
+from plans.services import staff_lists
 from plans.services.actors import SYSTEM
 from plans.services.plan_setup import create_plan
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "citizen-voice-workforce.yaml"
+STAFF_LIST = "staff-list.csv"  # next to the plan file
 STAGE_TIMEOUT = 90.0
 
 
@@ -91,13 +93,19 @@ def run_demo(out: Path, *, example: Path = EXAMPLE, prefect_home: Path | None = 
 
 def _drive(example: Path) -> int:
     spec = load_plan_file(example)
+    staff_list = example.parent / STAFF_LIST
     with session_scope() as s:
         plan = create_plan(s, spec=spec, actor=SYSTEM, now=utcnow())
         plan_id, coordinator_id = plan.id, plan.coordinator_id
-    say(
-        f"Created plan {plan_id}: {spec.plan.title} ({len(spec.teams)} teams, "
-        f"{sum(t.eligible_headcount for t in spec.teams)} staff)"
-    )
+        staff = f"{sum(t.eligible_headcount for t in spec.teams)} staff declared"
+        if staff_list.is_file():
+            # each eligible person of the list is invited when the survey opens, and answers through the
+            # survey's own intake with their invitation's link
+            listed = staff_lists.import_staff_list(
+                s, organisation_code=spec.organisation.code, path=staff_list, now=utcnow()
+            )
+            staff = f"a staff list of {listed.eligible} eligible people"
+    say(f"Created plan {plan_id}: {spec.plan.title} ({len(spec.teams)} teams, {staff})")
     people = People(plan_id, coordinator_id)
 
     def stage_is(stage: Stage, extra: Callable[[Any], bool] = lambda s: True) -> Callable[[Any], bool]:

@@ -10,13 +10,17 @@ from typing import Any
 
 from plans.db import session_scope
 from plans.domain.facts import SUMMATIVE_OUTPUT, Decision, Judgement
+from plans.domain.survey_answers import PREFER_NOT_TO_SAY
 from plans.models import Capacity, StatementKind, SurveyKind, Verdict, utcnow
 from plans.repositories.evaluation import EvaluationRepository
+from plans.repositories.invitations import InvitationRepository
 from plans.repositories.plans import PlanRepository
 from plans.repositories.surveys import SurveyRepository
 from plans.schemas import RecommendationIn
-from plans.services import evaluation, recommendations, responses, vision
+from plans.services import evaluation, intake, recommendations, responses, vision
 from plans.services.actors import actor_for
+from plans.services.lifecycle import wake_if_ready
+from plans.services.survey_tokens import invitation_ref, token_for
 
 
 class People:
@@ -48,15 +52,48 @@ class People:
             self._act(lambda s, a=actor: vision.agree(s, plan_id=self.plan_id, actor=a, now=utcnow()))
 
     def answer_survey(self, kind: SurveyKind, rate: float, lift: float) -> int:
-        """Staff in every team answer (online and on paper) until about ``rate`` of them have;
-        ``lift`` raises the chance of a positive answer (the repeat survey after the plan)."""
+        """Staff in every team answer until about ``rate`` of them have; ``lift`` raises the chance of a
+        positive answer (the repeat survey after the plan). Each invited person answers through the
+        survey's real intake, in a transaction of their own, with their invitation's token derived as
+        their email carries it; without a staff list (no invitations) the coordinator records the same
+        kind of answers for each team's declared headcount in one batch."""
         with session_scope() as s:
             plan = PlanRepository(s).get(self.plan_id)
             assert plan is not None
             survey = SurveyRepository(s).for_plan(self.plan_id, kind)
             assert survey is not None
+            survey_id, questions = survey.id, survey.questions
+            demographics = (survey.definition or {}).get("demographics") or []
+            invited = InvitationRepository(s).unused_by_team(survey.id)
             teams = SurveyRepository(s).team_rates(survey.id, plan.organisation_id)
-            questions = survey.questions
+        if not invited:
+            return self._record_batch(kind, teams, questions, rate, lift)
+        answered = 0
+        for _team, staff in sorted(invited.items()):
+            answering = round(len(staff) * min(1.0, self.rng.gauss(rate, 0.08)))
+            for staff_id in self.rng.sample(staff, max(0, min(len(staff), answering))):
+                token = token_for(invitation_ref(survey_id, staff_id))
+                answers = {q["id"]: self._answer(q, lift) for q in questions}
+                about = {d["id"]: self.rng.choice([*d["options"], PREFER_NOT_TO_SAY]) for d in demographics}
+                self._act(
+                    lambda s, t=token, a=answers, d=about: intake.answer(
+                        s, token=t, answers=a, demographics=d, now=utcnow()
+                    )
+                )
+                answered += 1
+        # the intake wakes no flow (it is the busiest path); the reconcile flow notices a survey that may
+        # close within minutes, which the demo does not wait for: it asks for the lifecycle run itself
+        self._act(lambda s: wake_if_ready(s, plan_id=self.plan_id, cause=f"survey-{survey_id}-answered", now=utcnow()))
+        return answered
+
+    def _record_batch(
+        self,
+        kind: SurveyKind,
+        teams: list[tuple[str, str, int, int]],
+        questions: list[dict[str, Any]],
+        rate: float,
+        lift: float,
+    ) -> int:
         rows: list[dict[str, Any]] = []
         for code, _name, _done, eligible in teams:
             answering = round(eligible * min(1.0, self.rng.gauss(rate, 0.08)))
@@ -69,7 +106,11 @@ class People:
         )
         return len(rows)
 
-    def _answer(self, question: dict[str, Any], lift: float) -> str:
+    def _answer(self, question: dict[str, Any], lift: float) -> Any:
+        if not question.get("answers"):  # free text
+            return "More time to work alongside citizens would help."
+        if question.get("type") == "multiple_choice":
+            return self.rng.sample(question["answers"], 1)
         positive = question["positive"]
         others = [a for a in question["answers"] if a not in positive]
         base = {"K1": 0.35, "K2": 0.3, "S1": 0.45, "S3": 0.2, "E1": 0.3}.get(question["id"], 0.5)

@@ -9,11 +9,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, false, insert, literal_column, select, union_all, update
+from sqlalchemy import (
+    Date,
+    Executable,
+    Integer,
+    bindparam,
+    false,
+    insert,
+    literal_column,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from plans.models import Channel, Survey, SurveyInvitation, SurveyResponse, SurveyTeamDay, SurveyTeamLink
-from plans.repositories.dialect import upsert_adding
 
 
 @dataclass(frozen=True)
@@ -87,7 +98,12 @@ _SOURCE = select(
     Survey.closes_at,
     select(SurveyTeamDay.survey_id).where(SurveyTeamDay.survey_id == Survey.id).exists(),
 ).where(Survey.id == bindparam("survey_id"))
-_COUNT: dict[str, Executable] = {}
+# the counter as plain SQL (the same on SQLite and PostgreSQL): the dialect's ON CONFLICT construct has no
+# cache key, so SQLAlchemy would compile it again for every response
+_COUNT = text(
+    "INSERT INTO survey_team_days (survey_id, team_id, day, responses) VALUES (:survey_id, :team_id, :day, 1) "
+    "ON CONFLICT (survey_id, team_id, day) DO UPDATE SET responses = survey_team_days.responses + 1"
+).bindparams(bindparam("survey_id", type_=Integer), bindparam("team_id", type_=Integer), bindparam("day", type_=Date))
 
 
 class IntakeRepository:
@@ -133,13 +149,4 @@ class IntakeRepository:
                 "demographics": demographics,
             },
         )
-        connection.execute(self._count(), {"survey_id": survey_id, "team_id": team_id, "day": day, "responses": 1})
-
-    def _count(self) -> Executable:
-        dialect = self.session.get_bind().dialect.name
-        stmt = _COUNT.get(dialect)
-        if stmt is None:
-            stmt = _COUNT[dialect] = upsert_adding(
-                self.session, SurveyTeamDay, ["survey_id", "team_id", "day"], "responses"
-            )
-        return stmt
+        connection.execute(_COUNT, {"survey_id": survey_id, "team_id": team_id, "day": day})

@@ -68,6 +68,18 @@ class InvitationRepository:
         # RETURNING, because a many-row insert reports no rowcount on PostgreSQL
         return len(self.session.connection().execute(stmt.returning(SurveyInvitation.id), list(rows)).all())
 
+    def unused_by_team(self, survey_id: int) -> dict[int, list[int]]:
+        """Team id -> staff member ids of the survey's invitations not used yet."""
+        stmt = (
+            select(SurveyInvitation.team_id, SurveyInvitation.staff_member_id)
+            .where(SurveyInvitation.survey_id == survey_id, SurveyInvitation.used.is_(False))
+            .order_by(SurveyInvitation.team_id, SurveyInvitation.staff_member_id)
+        )
+        out: dict[int, list[int]] = {}
+        for team_id, staff_id in self.session.execute(stmt):
+            out.setdefault(team_id, []).append(staff_id)
+        return out
+
     def invitation_count(self, survey_id: int) -> int:
         stmt = select(func.count()).select_from(SurveyInvitation).where(SurveyInvitation.survey_id == survey_id)
         return int(self.session.scalar(stmt) or 0)
