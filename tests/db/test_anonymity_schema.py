@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import Date, DateTime, inspect
+from sqlalchemy import Date, DateTime, func, inspect, select
 from sqlalchemy.engine.reflection import Inspector
 
-from plans.db import engine_for
-from plans.models import Base
+from plans.db import engine_for, session_scope
+from plans.models import Base, SurveyInvitation, utcnow
+from plans.services import intake
 from tests.conftest import Database
+from tests.intake_world import invitation_tokens, open_with_staff
 
 RESPONSES = "survey_responses"
 # everything a response may hold: which survey, which team, which day, how it arrived, what was said
@@ -113,3 +115,31 @@ def test_the_models_and_the_migrated_database_agree_on_responses(db: Database) -
     """The checks above read the database; the models must say the same, so a model-only change fails too."""
     model = {c.name for c in Base.metadata.tables[RESPONSES].columns}
     assert model == RESPONSE_COLUMNS
+
+
+def _row_counts(url: str) -> dict[str, int]:
+    with engine_for(url).connect() as c:
+        return {
+            t.name: c.execute(select(func.count()).select_from(t)).scalar_one() for t in Base.metadata.sorted_tables
+        }
+
+
+def test_answering_writes_the_response_its_counter_and_the_used_flag_and_nothing_else(db: Database) -> None:
+    """No audit event, log row, email or timestamp per response: a trace with a time of answering
+    anywhere would undo what the response table leaves out."""
+    _, survey_id = open_with_staff()
+    token = invitation_tokens(survey_id)[0]
+    with session_scope() as s:
+        before_invitations = [r._asdict() for r in s.execute(select(SurveyInvitation.__table__).order_by("id"))]
+    before = _row_counts(db.url)
+    with session_scope() as s:
+        intake.answer(s, token=token, answers={"K1": "Agree"}, demographics={}, now=utcnow())
+    after = _row_counts(db.url)
+    changed = {t: after[t] - before[t] for t in after if after[t] != before[t]}
+    assert changed == {"survey_responses": 1, "survey_team_days": 1}
+    with session_scope() as s:
+        after_invitations = [r._asdict() for r in s.execute(select(SurveyInvitation.__table__).order_by("id"))]
+    differences = [
+        {k for k in a if a[k] != b[k]} for a, b in zip(before_invitations, after_invitations, strict=True) if a != b
+    ]
+    assert differences == [{"used"}]
