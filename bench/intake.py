@@ -12,11 +12,11 @@ than httpx, so that on two cores the client takes as little as possible from the
 per server: closed loop (``--concurrency`` requests always in flight, as fast as the server answers:
 the most it can take) and open loop (requests started at ``--rate`` per second whatever the answers do,
 latency counted from the moment each was due: what a person would see at that load). Each run starts
-the real app and the reference afresh under uvicorn (``--workers``, access log off); reported: the
+the real app and the reference afresh under uvicorn (``--processes``, access log off); reported: the
 median over ``--runs`` runs. Then, in-process: the intake service alone (no HTTP) per response, and its
 SQL statements, to show where the time goes.
 
-    python -m bench.intake [--runs 3] [--requests 4000] [--rate 500] [--concurrency 16] [--workers 1]
+    python -m bench.intake [--runs 3] [--requests 4000] [--rate 500] [--concurrency 8] [--processes 2]
                            [--invitations 40000] [--open-at 0] [--json PATH]
     python -m bench.intake --report bench/results/intake.json [--markdown]
 """
@@ -29,6 +29,7 @@ import contextlib
 import json
 import os
 import random
+import secrets
 import signal
 import socket
 import statistics
@@ -165,50 +166,61 @@ REFERENCE = ("reference (one INSERT)", "bench.intake_reference:create_app", "/r/
 
 
 @contextlib.contextmanager
-def serve(factory: str, url: str, workers: int, marker: str) -> Iterator[int]:
-    """``factory`` under uvicorn in a subprocess on a free loopback port; yields the port once it answers."""
+def serve(factory: str, url: str, processes: int, marker: str) -> Iterator[list[int]]:
+    """``factory`` under uvicorn, ``processes`` single-worker servers on free loopback ports (as behind a
+    proxy spreading connections over them); yields their ports once every one answers.
+
+    Not ``uvicorn --workers``: its workers get the listening socket from their parent without the TCP
+    protocol number, so asyncio does not set TCP_NODELAY on their connections, and each response's
+    second write waited ~40 ms for the client's delayed acknowledgement (measured: 44 ms at any load)."""
     import httpx
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    env = {**os.environ, "COPRODUCE_DATABASE_URL": url, "COPRODUCE_WAKE_FLOWS": "0", MARKER: marker}
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--workers", str(workers), "--no-access-log", "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    procs, ports = [], []
     try:
+        for _ in range(processes):
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = int(sock.getsockname()[1])
+            env = {**os.environ, "COPRODUCE_DATABASE_URL": url, "COPRODUCE_WAKE_FLOWS": "0", MARKER: marker}
+            cmd = [sys.executable, "-m", "uvicorn", "--factory", factory, "--host", "127.0.0.1", "--port", str(port)]
+            cmd += ["--no-access-log", "--log-level", "warning"]
+            procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env))
+            ports.append(port)
         deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(f"bench.intake: {factory} exited with {proc.returncode}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise SystemExit(f"bench.intake: {factory} did not answer /healthz within 60 s")
-            time.sleep(0.2)
-        yield port
+        for proc, port in zip(procs, ports, strict=True):
+            while True:
+                if proc.poll() is not None:
+                    raise SystemExit(f"bench.intake: {factory} exited with {proc.returncode}")
+                with contextlib.suppress(httpx.HTTPError):
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                        break
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"bench.intake: {factory} did not answer /healthz within 60 s")
+                time.sleep(0.2)
+        yield ports
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        for proc in procs:
+            proc.send_signal(signal.SIGINT)
+        for proc in procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
         reap_leftovers(marker)
 
 
 def measure_server(
     which: tuple[str, str, str], url: str, tokens: list[str], bodies: list[bytes], a: argparse.Namespace
 ) -> dict[str, Any]:
-    """Warm-up, then the closed-loop and open-loop phases against one fresh server."""
+    """Warm-up, then the closed-loop and open-loop phases against fresh servers."""
     _, factory, template = which
     paths = [template.format(token=t) for t in tokens]
-    with serve(factory, url, a.workers, uuid.uuid4().hex) as port:
-        asyncio.run(closed_loop("127.0.0.1", port, paths[:WARMUP], bodies, a.concurrency))
+    with serve(factory, url, a.processes, uuid.uuid4().hex) as ports:
+        asyncio.run(closed_loop("127.0.0.1", ports, paths[:WARMUP], bodies, a.concurrency))
         rest = paths[WARMUP:]
-        closed = asyncio.run(closed_loop("127.0.0.1", port, rest[: a.requests], bodies, a.concurrency))
-        opened = asyncio.run(open_loop("127.0.0.1", port, rest[a.requests : 2 * a.requests], bodies, a.rate))
+        closed = asyncio.run(closed_loop("127.0.0.1", ports, rest[: a.requests], bodies, a.concurrency))
+        opened = asyncio.run(open_loop("127.0.0.1", ports, rest[a.requests : 2 * a.requests], bodies, a.rate))
     return {"closed": closed, "open": opened}
 
 
@@ -270,8 +282,8 @@ def check_counts(url: str, survey_id: int) -> dict[str, int]:
 
 def measure(a: argparse.Namespace, echo: Any = print) -> dict[str, Any]:
     """The whole benchmark; returns the results written to JSON."""
-    need = a.runs * (WARMUP + 2 * a.requests) + 500
-    invitations = max(a.invitations, need)
+    per_server = WARMUP + 2 * a.requests
+    invitations = max(a.invitations, a.runs * per_server + 500)
     url, drop = schema_url()
     _setup_env(url)
     try:
@@ -286,7 +298,10 @@ def measure(a: argparse.Namespace, echo: Any = print) -> dict[str, Any]:
             order = [APP, REFERENCE] if r % 2 == 0 else [REFERENCE, APP]
             run: dict[str, Any] = {}
             for which in order:
-                chunk, tokens = tokens[: WARMUP + 2 * a.requests], tokens[WARMUP + 2 * a.requests :]
+                if which is APP:  # each response needs an invitation of its own; the reference takes any path
+                    chunk, tokens = tokens[:per_server], tokens[per_server:]
+                else:
+                    chunk = [secrets.token_urlsafe(32) for _ in range(per_server)]
                 echo(f"intake: run {r + 1}/{a.runs}: {which[0]} ...")
                 run[which[0]] = measure_server(which, url, chunk, bodies, a)
                 c, o = run[which[0]]["closed"], run[which[0]]["open"]
@@ -367,8 +382,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--requests", type=int, default=4000, help="per phase (closed, open) and server, each run")
     ap.add_argument("--rate", type=float, default=GOAL_RPS, help="the open loop's requests per second")
-    ap.add_argument("--concurrency", type=int, default=16, help="the closed loop's requests in flight")
-    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--concurrency", type=int, default=8, help="the closed loop's requests in flight")
+    ap.add_argument("--processes", type=int, default=2, help="single-worker uvicorn servers, connections spread")
     ap.add_argument("--invitations", type=int, default=40000)
     ap.add_argument("--open-at", type=int, default=0, help="also time opening a survey for this many people")
     ap.add_argument("--json", type=Path, default=RESULTS / "intake.json")

@@ -6,6 +6,8 @@ fixed rate, latency counted from when each was due, so a slow server cannot hide
 from __future__ import annotations
 
 import asyncio
+import itertools
+import socket
 import statistics
 import time
 from typing import Any
@@ -22,6 +24,7 @@ class Connection:
     @classmethod
     async def open(cls, host: str, port: int) -> Connection:
         reader, writer = await asyncio.open_connection(host, port)
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return cls(reader, writer, host)
 
     async def post(self, path: str, body: bytes) -> int:
@@ -40,13 +43,16 @@ class Connection:
         self.writer.close()
 
 
-async def closed_loop(host: str, port: int, paths: list[str], bodies: list[bytes], concurrency: int) -> dict[str, Any]:
-    """``concurrency`` requests always in flight until every path is posted once."""
+async def closed_loop(
+    host: str, ports: list[int], paths: list[str], bodies: list[bytes], concurrency: int
+) -> dict[str, Any]:
+    """``concurrency`` requests always in flight until every path is posted once (connections spread
+    over the servers' ports)."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     todo = iter(range(len(paths)))
 
-    async def worker() -> None:
+    async def worker(port: int) -> None:
         conn = await Connection.open(host, port)
         try:
             for i in todo:
@@ -58,22 +64,23 @@ async def closed_loop(host: str, port: int, paths: list[str], bodies: list[bytes
             conn.close()
 
     started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(worker(ports[i % len(ports)]) for i in range(concurrency)))
     return _result(latencies, statuses, time.perf_counter() - started)
 
 
-async def open_loop(host: str, port: int, paths: list[str], bodies: list[bytes], rate: float) -> dict[str, Any]:
+async def open_loop(host: str, ports: list[int], paths: list[str], bodies: list[bytes], rate: float) -> dict[str, Any]:
     """Request i starts at ``i / rate`` s, whatever earlier answers do; its latency counts from then."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     idle: list[Connection] = []
+    spread = itertools.count()
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.05
 
     async def one(i: int) -> None:
         due = start + i / rate
         await asyncio.sleep(max(0.0, due - loop.time()))
-        conn = idle.pop() if idle else await Connection.open(host, port)
+        conn = idle.pop() if idle else await Connection.open(host, ports[next(spread) % len(ports)])
         status = await conn.post(paths[i], bodies[i % len(bodies)])
         latencies.append((loop.time() - due) * 1000)
         statuses[status] = statuses.get(status, 0) + 1

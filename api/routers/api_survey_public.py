@@ -11,6 +11,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import SessionDep
+from plans.db import session_scope
 from plans.domain.survey_answers import FREE_TEXT_MAX
 from plans.models import utcnow
 from plans.services import intake
@@ -92,8 +93,14 @@ def api_survey_link(token: str, session: SessionDep) -> SurveyLinkOut:
 
 
 @router.post("/s/{token}", response_model=ResponseOut, status_code=201)
-def api_survey_answer(token: str, body: ResponseIn, session: SessionDep) -> ResponseOut:
+def api_survey_answer(token: str, body: ResponseIn) -> ResponseOut:
     """Answer the survey by this link. Refused with 422 naming each field that does not fit, 409 if the
     link has already answered or the survey has closed, 404 for an unknown or revoked link."""
-    receipt = intake.answer(session, token=token, answers=body.answers, demographics=body.demographics, now=utcnow())
+    # the response's transaction commits here, in the worker thread that took its locks (the team's day
+    # counter row): the request session's commit runs later, as a thread-pool task of its own, which
+    # under load queued behind requests waiting for those very locks until nothing moved (bench.intake)
+    with session_scope() as session:
+        receipt = intake.answer(
+            session, token=token, answers=body.answers, demographics=body.demographics, now=utcnow()
+        )
     return ResponseOut(title=receipt.title, channel=receipt.channel.value)  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import SessionDep
 from api.pages import render
 from plans.config import settings
+from plans.db import session_scope
 from plans.domain.errors import DomainError, NotFound
 from plans.domain.survey_answers import AlreadyAnswered, AnswerProblems, SurveyClosed
 from plans.models import Channel, utcnow
@@ -108,16 +109,16 @@ def _submitted(fields: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 @router.post("/s/{token}", response_class=HTMLResponse)
-def answer_form(
-    request: Request, token: str, session: SessionDep, fields: Annotated[FormData, Depends(form_fields)]
-) -> Response:
+def answer_form(request: Request, token: str, fields: Annotated[FormData, Depends(form_fields)]) -> Response:
     answers, demographics = _submitted(fields)
-    try:
-        receipt = intake.answer(session, token=token, answers=answers, demographics=demographics, now=utcnow())
-    except NotFound:
-        return _not_found(request)
-    except (SurveyClosed, AlreadyAnswered, AnswerProblems) as refused:
-        return _refused(request, session, token, refused, {**answers, **demographics})
+    # committed in this thread, which took the counter's row lock (see api_survey_public.api_survey_answer)
+    with session_scope() as session:
+        try:
+            receipt = intake.answer(session, token=token, answers=answers, demographics=demographics, now=utcnow())
+        except NotFound:
+            return _not_found(request)
+        except (SurveyClosed, AlreadyAnswered, AnswerProblems) as refused:
+            return _refused(request, session, token, refused, {**answers, **demographics})
     again = token if receipt.channel is Channel.TEAM_LINK else None
     return render(request, "survey_message.html", {"title": receipt.title, "kind": "thanks", "token": again})
 

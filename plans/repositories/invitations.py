@@ -5,13 +5,28 @@ a million staff."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import Integer, String, cast, func, literal, select, text
 from sqlalchemy.orm import Session
 
 from plans.models import StaffMember, Survey, SurveyInvitation, SurveyTeam, SurveyTeamLink, Team
+from plans.models.base import UTCDateTime
 from plans.repositories.dialect import insert_ignoring_conflicts
+from plans.repositories.outbox import OutboxRepository
+
+_ADD_INVITATIONS_PG = text(
+    "INSERT INTO survey_invitations (survey_id, staff_member_id, team_id, token_hash, used, reminders_sent) "
+    "SELECT :survey_id, u.staff_id, u.team_id, u.token_hash, false, 0 "
+    "FROM unnest(CAST(:staff AS integer[]), CAST(:teams AS integer[]), CAST(:hashes AS varchar[])) "
+    "AS u(staff_id, team_id, token_hash) "
+    "ON CONFLICT (survey_id, staff_member_id) DO NOTHING RETURNING id"
+)
+
+
+def _text(column: Any) -> Any:
+    return cast(column, String)
 
 
 class InvitationRepository:
@@ -40,14 +55,14 @@ class InvitationRepository:
         stmt = stmt.from_select(["survey_id", "team_id", "eligible"], source).returning(SurveyTeam.team_id)
         return len(self.session.connection().execute(stmt).all())
 
-    def uninvited(self, survey_id: int, organisation_id: int, after_id: int, limit: int) -> list[tuple[int, int, str]]:
-        """(staff member id, team id, email) of eligible staff with no invitation to the survey yet, by
-        id after ``after_id`` (a page of a keyset walk)."""
+    def uninvited(self, survey_id: int, organisation_id: int, after_id: int, limit: int) -> list[tuple[int, int]]:
+        """(staff member id, team id) of eligible staff with no invitation to the survey yet, by id after
+        ``after_id`` (a page of a keyset walk)."""
         invited = select(SurveyInvitation.id).where(
             SurveyInvitation.survey_id == survey_id, SurveyInvitation.staff_member_id == StaffMember.id
         )
         stmt = (
-            select(StaffMember.id, StaffMember.team_id, StaffMember.email)
+            select(StaffMember.id, StaffMember.team_id)
             .where(
                 StaffMember.organisation_id == organisation_id,
                 StaffMember.eligible.is_(True),
@@ -57,16 +72,49 @@ class InvitationRepository:
             .order_by(StaffMember.id)
             .limit(limit)
         )
-        return [(sid, tid, email) for sid, tid, email in self.session.execute(stmt)]
+        return [(sid, tid) for sid, tid in self.session.execute(stmt)]
 
-    def add_invitations(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert invitations (survey_id, staff_member_id, team_id, token_hash) in one statement; an
-        invitation that exists already is skipped. Returns how many were new."""
+    def add_invitations(self, survey_id: int, rows: Sequence[tuple[int, int, str]]) -> int:
+        """Insert invitations, (staff member id, team id, token hash) each, in one statement; one that
+        exists already is skipped. Returns how many were new."""
         if not rows:
             return 0
+        connection = self.session.connection()
+        if connection.dialect.name == "postgresql":
+            # three array parameters instead of a many-row VALUES list, which psycopg parses placeholder
+            # by placeholder (at a million invitations that parsing took most of the opening)
+            staff, teams, hashes = (list(column) for column in zip(*rows, strict=True))
+            params = {"survey_id": survey_id, "staff": staff, "teams": teams, "hashes": hashes}
+            return len(connection.execute(_ADD_INVITATIONS_PG, params).all())
         stmt = insert_ignoring_conflicts(self.session, SurveyInvitation, ["survey_id", "staff_member_id"])
-        # RETURNING, because a many-row insert reports no rowcount on PostgreSQL
-        return len(self.session.connection().execute(stmt.returning(SurveyInvitation.id), list(rows)).all())
+        values = [
+            {"survey_id": survey_id, "staff_member_id": sid, "team_id": tid, "token_hash": h, "used": False}
+            for sid, tid, h in rows
+        ]
+        return len(connection.execute(stmt.returning(SurveyInvitation.id), values).all())
+
+    def invitation_emails(self, survey_id: int, *, kind: str, body_id: int, now: datetime) -> int:
+        """Queue one email per invitation of the survey (skipping those queued already), set-wise: the
+        key ``survey-invitation:<survey>:<staff member>`` and the link reference ``invitation:<survey>:
+        <staff member>`` are built in SQL, twins of ``survey_opening.invitation_key`` and
+        ``survey_tokens.invitation_ref``. Returns how many were new."""
+        inv = SurveyInvitation
+        source = (
+            select(
+                literal("survey-invitation:") + _text(inv.survey_id) + literal(":") + _text(inv.staff_member_id),
+                literal(kind),
+                StaffMember.email,
+                literal(body_id, Integer()),
+                literal("invitation:") + _text(inv.survey_id) + literal(":") + _text(inv.staff_member_id),
+                literal(now, UTCDateTime()),
+                literal(now, UTCDateTime()),
+                literal(0, Integer()),
+            )
+            .join(StaffMember, StaffMember.id == inv.staff_member_id)
+            .where(inv.survey_id == survey_id)
+        )
+        columns = ["idempotency_key", "kind", "to_address", "body_id", "link_ref", "created_at", "next_attempt_at"]
+        return OutboxRepository(self.session).add_from_select([*columns, "attempts"], source)
 
     def unused_by_team(self, survey_id: int) -> dict[int, list[int]]:
         """Team id -> staff member ids of the survey's invitations not used yet."""

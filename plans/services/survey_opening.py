@@ -4,9 +4,10 @@ queue their invitation emails, all in the opening's own transaction.
 The headcounts come from the organisation's staff list (its eligible people per team) or, when it has
 none, from the teams' declared headcounts; without a list nobody can be invited by email, and answers
 come by team link or on paper. Each invitation's token is derived from the server secret and the
-(survey, staff member) pair, so only its hash is stored; the emails share one stored body and get
-their personal link at send time. Running it again adds nothing: teams, invitations and emails are
-all keyed, and the walk reads only staff not yet invited.
+(survey, staff member) pair, so only its hash is stored; the emails share one stored body, are queued
+in one INSERT ... SELECT over the invitations, and get their personal link at send time. Running it
+again adds nothing: teams, invitations and emails are all keyed, and the walk reads only staff not yet
+invited.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from sqlalchemy.orm import Session
 from plans.config import settings
 from plans.models import Organisation, Survey
 from plans.repositories.invitations import InvitationRepository
-from plans.services.outbox import Recipient, enqueue_shared
+from plans.repositories.outbox import OutboxRepository
+from plans.services.outbox import SURVEY_LINK_PLACEHOLDER, render
 from plans.services.survey_tokens import invitation_ref, token_for, token_hash
 
 BATCH = 5000
@@ -37,7 +39,8 @@ class Opening:
 
 
 def invitation_key(survey_id: int, staff_member_id: int) -> str:
-    """The idempotency key of one invitation email."""
+    """The idempotency key of one invitation email (``InvitationRepository.invitation_emails`` builds
+    the same in SQL)."""
     return f"survey-invitation:{survey_id}:{staff_member_id}"
 
 
@@ -51,38 +54,26 @@ def open_survey(session: Session, *, survey: Survey, organisation_id: int, now: 
 
 
 def _invite(session: Session, repo: InvitationRepository, survey: Survey, organisation_id: int, now: datetime) -> int:
+    added, after = 0, 0
+    # tokens need the server secret, so their hashes are made here, a batch at a time; all else is SQL
+    while page := repo.uninvited(survey.id, organisation_id, after, BATCH):
+        after = page[-1][0]
+        rows = [(sid, tid, token_hash(token_for(invitation_ref(survey.id, sid)))) for sid, tid in page]
+        added += repo.add_invitations(survey.id, rows)
     organisation = session.get(Organisation, organisation_id)
     definition = survey.definition or {}
     intro = definition.get("introduction") or {}
-    context = {
-        "title": survey.title,
-        "organisation": organisation.name if organisation else "",
-        "purpose": str(intro.get("purpose") or "") if isinstance(intro, dict) else "",
-        "anonymous": survey.anonymous,
-        "closes_on": f"{survey.closes_at:%A %-d %B %Y}",
-        "threshold": settings.reporting_threshold,
-    }
-    added, after = 0, 0
-    while page := repo.uninvited(survey.id, organisation_id, after, BATCH):
-        after = page[-1][0]
-        refs = [(staff_id, team_id, email, invitation_ref(survey.id, staff_id)) for staff_id, team_id, email in page]
-        added += repo.add_invitations(
-            [
-                {
-                    "survey_id": survey.id,
-                    "staff_member_id": staff_id,
-                    "team_id": team_id,
-                    "token_hash": token_hash(token_for(ref)),
-                }
-                for staff_id, team_id, _, ref in refs
-            ]
-        )
-        enqueue_shared(
-            session,
-            kind=INVITATION_KIND,
-            template="survey_invitation",
-            recipients=[Recipient(invitation_key(survey.id, staff_id), email, ref) for staff_id, _, email, ref in refs],
-            now=now,
-            **context,
-        )
+    body = render(
+        "survey_invitation",
+        survey_link=SURVEY_LINK_PLACEHOLDER,
+        title=survey.title,
+        organisation=organisation.name if organisation else "",
+        purpose=str(intro.get("purpose") or "") if isinstance(intro, dict) else "",
+        anonymous=survey.anonymous,
+        closes_on=f"{survey.closes_at:%A %-d %B %Y}",
+        threshold=settings.reporting_threshold,
+    )
+    # one stored body for everyone (the personal link goes in at send time), one email per invitation
+    body_id = OutboxRepository(session).body_id(body.subject, body.text, body.html)
+    repo.invitation_emails(survey.id, kind=INVITATION_KIND, body_id=body_id, now=now)
     return added

@@ -19,6 +19,7 @@ from plans.models import (
     Channel,
     OutboxMessage,
     Plan,
+    StaffMember,
     Survey,
     SurveyInvitation,
     SurveyResponse,
@@ -75,6 +76,12 @@ class TestOpening:
         assert invited == 8 and len(messages) == 8
         assert {m.to_address for m in messages} == {f"staff{i}@small.example" for i in range(8)}
         assert len({m.body_id for m in messages}) == 1  # one stored body, personal links at send time
+        with session_scope() as s:  # keys and link references are built in SQL: twins of the Python ones
+            pairs = s.execute(select(SurveyInvitation.staff_member_id, StaffMember.email).join(StaffMember)).all()
+        by_email = {m.to_address: m for m in messages}
+        for staff_id, email in pairs:
+            assert by_email[email].idempotency_key == survey_opening.invitation_key(survey_id, staff_id)
+            assert by_email[email].link_ref == invitation_ref(survey_id, staff_id)
         assert "anonymous" in first.text and "/s/" in first.text
         assert sum(token in first.text for token in invitation_tokens(survey_id)) == 1
 
