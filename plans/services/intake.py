@@ -6,7 +6,7 @@ conditional update in the response's own transaction, so two racing submissions 
 response. Every response is counted for its team and day in the same transaction (``survey_team_days``):
 the live rates read those counters, never the responses.
 
-A survey's questions are cached in-process per survey id: once the first response is counted they can
+A survey's questions are cached in-process per survey: once the first response is counted they can
 no longer change (``survey_admin`` refuses it), so the intake reads the survey's definition once per
 process, not once per response. Before the first response the cached copy is kept only briefly.
 """
@@ -71,7 +71,9 @@ class _Entry:
     loaded: float
 
 
-_forms: dict[int, _Entry] = {}
+# keyed by the survey's id and opening time: an id alone could name another survey in another database
+# (a test's, or a restored copy), and a survey's opening time never changes
+_forms: dict[tuple[int, datetime], _Entry] = {}
 
 
 def _build(source: SurveySource) -> SurveyForm:
@@ -119,8 +121,9 @@ def _build(source: SurveySource) -> SurveyForm:
     )
 
 
-def _form(repo: IntakeRepository, survey_id: int) -> SurveyForm:
-    entry = _forms.get(survey_id)
+def _form(repo: IntakeRepository, row: TokenRow) -> SurveyForm:
+    survey_id, key = row.survey_id, (row.survey_id, row.opens_at)
+    entry = _forms.get(key)
     if entry is not None and (entry.frozen or time.monotonic() - entry.loaded < UNFROZEN_SECONDS):
         return entry.form
     source = repo.source(survey_id)
@@ -128,12 +131,12 @@ def _form(repo: IntakeRepository, survey_id: int) -> SurveyForm:
         raise NotFound(UNKNOWN_LINK)
     if len(_forms) >= MAX_CACHED:
         _forms.clear()
-    _forms[survey_id] = _Entry(_build(source), source.answered, time.monotonic())
-    return _forms[survey_id].form
+    _forms[key] = _Entry(_build(source), source.answered, time.monotonic())
+    return _forms[key].form
 
 
-def _freeze(survey_id: int) -> None:
-    entry = _forms.get(survey_id)
+def _freeze(key: tuple[int, datetime]) -> None:
+    entry = _forms.get(key)
     if entry is not None:
         entry.frozen = True
 
@@ -164,7 +167,7 @@ def open_link(session: Session, *, token: str, now: datetime) -> Opened:
     _, row = _find(repo, token)
     if row.spent and row.channel is Channel.TEAM_LINK:
         raise NotFound(UNKNOWN_LINK)
-    form = _form(repo, row.survey_id)
+    form = _form(repo, row)
     state = "closed" if not _is_open(row, now) else "used" if row.spent else "open"
     return Opened(state, row.channel, form)
 
@@ -176,7 +179,7 @@ def answer(session: Session, *, token: str, answers: object, demographics: objec
     hashed, row = _find(repo, token)
     if row.spent and row.channel is Channel.TEAM_LINK:
         raise NotFound(UNKNOWN_LINK)
-    form = _form(repo, row.survey_id)
+    form = _form(repo, row)
     if not _is_open(row, now):
         raise SurveyClosed(f"The survey {form.title!r} has closed, so it cannot take any more answers.")
     if row.spent:
@@ -193,5 +196,5 @@ def answer(session: Session, *, token: str, answers: object, demographics: objec
         answers=clean,
         demographics=demo,
     )
-    after_commit(session, lambda: _freeze(row.survey_id))
+    after_commit(session, lambda: _freeze((row.survey_id, row.opens_at)))
     return Receipt(row.survey_id, row.channel, form.title)
