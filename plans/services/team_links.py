@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from plans.domain.errors import InvalidInput, NotFound, StageLocked
+from plans.domain.errors import InvalidInput, StageLocked
 from plans.models import Role, Survey, SurveyTeamLink
 from plans.repositories.audit import AuditRepository
 from plans.repositories.invitations import InvitationRepository
