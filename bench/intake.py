@@ -256,6 +256,7 @@ def in_process(url: str, tokens: list[str], bodies: list[bytes]) -> dict[str, An
 def open_at_scale(people: int, echo: Any) -> dict[str, Any]:
     """Opening a survey for ``people`` invitees (headcounts, invitations, emails) in a schema of its own."""
     url, drop = schema_url(f"{SCHEMA}_opening")
+    _setup_env(url)
     try:
         echo(f"intake: opening a survey for {people:,} people ...")
         data = seed(url, people, tokens=False)
@@ -363,6 +364,13 @@ def report(res: dict[str, Any], markdown: bool = False) -> str:
     lines = [" | ".join(head), " | ".join("---" for _ in head)] if markdown else [" | ".join(head)]
     lines += [" | ".join(r) for r in rows(res)]
     svc = res["service"]
+    per_run = ", ".join(f"{run[APP[0]]['open']['p99_ms']:.1f}" for run in runs)
+    slow = ", ".join(f"{run[APP[0]]['open'].get('over_100ms', '?')}" for run in runs)
+    n = runs[0][APP[0]]["open"]["n"]
+    lines += [
+        "",
+        f"intake at {res['params']['rate']:.0f}/s, each run: p99 {per_run} ms; responses over 100 ms: {slow} of {n:,}",
+    ]
     lines += [
         "",
         f"goal >= {GOAL_RPS:.0f}/s with p99 < {GOAL_P99_MS:.0f} ms: {'met' if met else 'NOT MET'} "

@@ -4,7 +4,7 @@ a million staff."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -55,24 +55,22 @@ class InvitationRepository:
         stmt = stmt.from_select(["survey_id", "team_id", "eligible"], source).returning(SurveyTeam.team_id)
         return len(self.session.connection().execute(stmt).all())
 
-    def uninvited(self, survey_id: int, organisation_id: int, after_id: int, limit: int) -> list[tuple[int, int]]:
-        """(staff member id, team id) of eligible staff with no invitation to the survey yet, by id after
-        ``after_id`` (a page of a keyset walk)."""
+    def uninvited(self, survey_id: int, organisation_id: int, batch: int) -> Iterator[list[tuple[int, int]]]:
+        """(staff member id, team id) of the organisation's eligible staff with no invitation to the survey
+        yet, in batches: one query, read as it goes (a server-side cursor on PostgreSQL), so the anti-join
+        is planned and run once however many people there are (paging it with ``id > last`` ran it again
+        per page: 0.3 s each, 67 s for a million people)."""
         invited = select(SurveyInvitation.id).where(
             SurveyInvitation.survey_id == survey_id, SurveyInvitation.staff_member_id == StaffMember.id
         )
         stmt = (
             select(StaffMember.id, StaffMember.team_id)
-            .where(
-                StaffMember.organisation_id == organisation_id,
-                StaffMember.eligible.is_(True),
-                StaffMember.id > after_id,
-                ~invited.exists(),
-            )
+            .where(StaffMember.organisation_id == organisation_id, StaffMember.eligible.is_(True), ~invited.exists())
             .order_by(StaffMember.id)
-            .limit(limit)
         )
-        return [(sid, tid) for sid, tid in self.session.execute(stmt)]
+        result = self.session.connection().execute(stmt.execution_options(stream_results=True, yield_per=batch))
+        for rows in result.partitions():
+            yield [(sid, tid) for sid, tid in rows]
 
     def add_invitations(self, survey_id: int, rows: Sequence[tuple[int, int, str]]) -> int:
         """Insert invitations, (staff member id, team id, token hash) each, in one statement; one that

@@ -54,10 +54,9 @@ def open_survey(session: Session, *, survey: Survey, organisation_id: int, now: 
 
 
 def _invite(session: Session, repo: InvitationRepository, survey: Survey, organisation_id: int, now: datetime) -> int:
-    added, after = 0, 0
+    added = 0
     # tokens need the server secret, so their hashes are made here, a batch at a time; all else is SQL
-    while page := repo.uninvited(survey.id, organisation_id, after, BATCH):
-        after = page[-1][0]
+    for page in repo.uninvited(survey.id, organisation_id, BATCH):
         rows = [(sid, tid, token_hash(token_for(invitation_ref(survey.id, sid)))) for sid, tid in page]
         added += repo.add_invitations(survey.id, rows)
     organisation = session.get(Organisation, organisation_id)
