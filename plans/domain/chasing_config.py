@@ -70,8 +70,7 @@ class Reward(_Strict):
     min_eligible: int = Field(default=1, ge=1, description="teams smaller than this are not recognised")
     message: str = Field(
         default=(
-            "Every eligible member of your team has answered the survey. "
-            "Thank you: your team's voice counts in full."
+            "Every eligible member of your team has answered the survey. Thank you: your team's voice counts in full."
         ),
         min_length=1,
         max_length=1000,

@@ -52,9 +52,7 @@ class TestFindings:
     def test_warnings_alone_exit_0_grouped_under_their_principle(self, tmp_path: Path) -> None:
         data = _example()
         data["anonymous"] = False
-        data["questions"] += [
-            {"id": f"X{i}", "section": "skills", "text": f"Extra statement {i}."} for i in range(6)
-        ]
+        data["questions"] += [{"id": f"X{i}", "section": "skills", "text": f"Extra statement {i}."} for i in range(6)]
         result = lint(str(_write(tmp_path, data)))
         assert result.exit_code == 0, result.output
         out = result.output
