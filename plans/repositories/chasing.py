@@ -175,7 +175,9 @@ class ChasingRepository:
                 literal(0, Integer()),
             )
             .join(StaffMember, StaffMember.id == inv.staff_member_id)
-            .where(due)
+            # someone a later staff list marks as gone (a leaver, long-term absence) is not reminded; their
+            # invitation still counts the reminder, so they are not picked up again if they come back
+            .where(due, StaffMember.eligible.is_(True))
         )
         columns = ["idempotency_key", "kind", "to_address", "body_id", "link_ref", "created_at", "next_attempt_at"]
         added = OutboxRepository(self.session).add_from_select([*columns, "attempts"], source)

@@ -194,3 +194,14 @@ class TestSurveys:
             chase(s, now=day(7))
         reminded = {to for kind, to in _kinds() if kind == "survey_reminder"}
         assert reminded == {f"staff.{c}" for c in ("a5", "b1", "b2", "b3", "b4", "c1", "c2", "e1", "e2", "e3")}
+
+    def test_someone_a_later_list_marks_as_gone_is_not_reminded(self, world: ChaseWorld) -> None:
+        gone = world.staff["A"][4]  # staff.a5
+        with session_scope() as s:
+            s.execute(
+                update(StaffMember).where(StaffMember.id == gone).values(eligible=False, ineligible_reason="leaver")
+            )
+        with session_scope() as s:
+            chase(s, now=day(7))
+        reminded = {to for kind, to in _kinds() if kind == "survey_reminder"}
+        assert "staff.a5" not in reminded and "staff.a1" in reminded
