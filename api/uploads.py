@@ -21,12 +21,18 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile as ReceivedFile
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive
 
 from plans.domain.errors import DomainError, InvalidInput
 from plans.domain.row_problems import RowProblem, RowProblems
+from plans.models import SurveyKind, utcnow
+from plans.services import import_pages
+from plans.services.actors import Actor
+from plans.services.paper_responses import PaperImportSummary, import_paper_responses
+from plans.services.staff_lists import StaffImportSummary
 
 MAX_UPLOAD_BYTES = 64 * 2**20  # ~400,000 staff with a few attributes; bigger lists: the CLI
 FORM_SLACK = 64 * 1024  # the form's other fields and the multipart boundaries around the file
@@ -160,3 +166,25 @@ def saved_upload(upload: ReceivedFile | str | None) -> Iterator[Path]:
                     raise InvalidInput(f"{name}: larger than the {limit_words()} an upload may be")
                 out.write(chunk)
         yield path
+
+
+def import_staff_upload(
+    session: Session, *, organisation_id: int, upload: ReceivedFile | str | None, sheet: str, actor: Actor
+) -> StaffImportSummary:
+    """Replace the organisation's staff list from an uploaded file, all or nothing (the page and the API
+    both take it this way; they check the organisation exists first, so a 404 comes before the file)."""
+    with saved_upload(upload) as path:
+        return import_pages.import_staff(
+            session, organisation_id=organisation_id, path=path, sheet=sheet.strip() or None, actor=actor, now=utcnow()
+        )
+
+
+def import_paper_upload(
+    session: Session, *, plan_id: int, kind: SurveyKind, upload: ReceivedFile | str | None, sheet: str, actor: Actor
+) -> PaperImportSummary:
+    """Add paper responses from an uploaded file to the plan's open survey of ``kind``, all or nothing (the
+    page and the API check the plan exists first, so a 404 comes before the file)."""
+    with saved_upload(upload) as path:
+        return import_paper_responses(
+            session, plan_id=plan_id, path=path, kind=kind, sheet=sheet.strip() or None, actor=actor, now=utcnow()
+        )

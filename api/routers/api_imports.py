@@ -15,11 +15,10 @@ from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
 from api.permissions import CurrentPrincipal
-from api.uploads import CappedUploadRoute, limit_words, refusal_of, saved_upload
+from api.uploads import CappedUploadRoute, import_paper_upload, import_staff_upload, limit_words, refusal_of
 from plans.domain.errors import InvalidInput
-from plans.models import SurveyKind, utcnow
+from plans.models import SurveyKind
 from plans.services import import_pages
-from plans.services.paper_responses import import_paper_responses
 
 Kind = Literal["baseline", "repeat"]
 
@@ -155,15 +154,9 @@ def api_import_staff(
     all or nothing. Columns: team_code, email, staff_group; optional name, status and any others."""
     import_pages.require_organisation(session, organisation_id=organisation_id)  # 404 before the file
     try:
-        with saved_upload(file) as path:
-            summary = import_pages.import_staff(
-                session,
-                organisation_id=organisation_id,
-                path=path,
-                sheet=sheet.strip() or None,
-                actor=principal.actor,
-                now=utcnow(),
-            )
+        summary = import_staff_upload(
+            session, organisation_id=organisation_id, upload=file, sheet=sheet, actor=principal.actor
+        )
     except InvalidInput as exc:
         return _refused(session, exc)
     return StaffImportOut(**summary.as_data())
@@ -183,16 +176,9 @@ def api_import_paper(
     has closed."""
     import_pages.organisation_of_plan(session, plan_id=plan_id)  # 404 before the file
     try:
-        with saved_upload(file) as path:
-            summary = import_paper_responses(
-                session,
-                plan_id=plan_id,
-                path=path,
-                kind=SurveyKind(kind),
-                sheet=sheet.strip() or None,
-                actor=principal.actor,
-                now=utcnow(),
-            )
+        summary = import_paper_upload(
+            session, plan_id=plan_id, kind=SurveyKind(kind), upload=file, sheet=sheet, actor=principal.actor
+        )
     except InvalidInput as exc:
         return _refused(session, exc)
     return PaperImportOut(

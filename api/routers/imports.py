@@ -14,11 +14,10 @@ from api.deps import SessionDep
 from api.pages import redirect, render
 from api.permissions import CurrentPrincipal
 from api.routers.inbox import when
-from api.uploads import CappedUploadRoute, Refusal, limit_words, refusal_of, saved_upload
+from api.uploads import CappedUploadRoute, Refusal, import_paper_upload, import_staff_upload, limit_words, refusal_of
 from plans.domain.errors import DomainError
-from plans.models import SurveyKind, utcnow
+from plans.models import SurveyKind
 from plans.services import import_pages
-from plans.services.paper_responses import import_paper_responses
 
 router = APIRouter(include_in_schema=False, route_class=CappedUploadRoute)
 Kind = Literal["baseline", "repeat"]
@@ -67,15 +66,9 @@ def staff_list_form(
     """Replace the staff list from an uploaded file; a refused file re-renders the page with its problems."""
     import_pages.require_organisation(session, organisation_id=organisation_id)  # 404 before anything else
     try:
-        with saved_upload(file) as path:
-            summary = import_pages.import_staff(
-                session,
-                organisation_id=organisation_id,
-                path=path,
-                sheet=sheet.strip() or None,
-                actor=principal.actor,
-                now=utcnow(),
-            )
+        summary = import_staff_upload(
+            session, organisation_id=organisation_id, upload=file, sheet=sheet, actor=principal.actor
+        )
     except DomainError as exc:
         refusal, status = _refused(session, exc)
         return _staff(request, session, organisation_id, 1, refusal, status)
@@ -117,16 +110,9 @@ def paper_responses_form(
     """Add paper responses from an uploaded file; a refused file re-renders the page with its problems."""
     import_pages.organisation_of_plan(session, plan_id=plan_id)  # 404 before anything else
     try:
-        with saved_upload(file) as path:
-            summary = import_paper_responses(
-                session,
-                plan_id=plan_id,
-                path=path,
-                kind=SurveyKind(kind),
-                sheet=sheet.strip() or None,
-                actor=principal.actor,
-                now=utcnow(),
-            )
+        summary = import_paper_upload(
+            session, plan_id=plan_id, kind=SurveyKind(kind), upload=file, sheet=sheet, actor=principal.actor
+        )
     except DomainError as exc:
         refusal, status = _refused(session, exc)
         return _paper(request, session, plan_id, kind, refusal, status)
