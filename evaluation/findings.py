@@ -15,10 +15,17 @@ Z95 = 1.959963984540054
 
 @dataclass(frozen=True)
 class Question:
-    """A closed question and the answers that count as positive."""
+    """A closed question and the answers that count as positive.
+
+    ``options`` is the answer scale in order (the distribution of answers is reported in that order, and a
+    repeat survey is comparable only on the same scale); ``section`` and ``text`` place and word it.
+    """
 
     id: str
     positive: frozenset[str]
+    options: tuple[str, ...] = ()
+    section: str = ""
+    text: str = ""
 
 
 @dataclass(frozen=True)
