@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate, re-exported here for Alembic and the repositories."""
 
 from plans.models.access import ApiToken, Password, SignInEvent, SignInLink, WebSession
+from plans.models.analysis import SurveyAnalysis, SurveyGroupFinding, SurveySectionFinding
 from plans.models.audit import AuditEvent
 from plans.models.base import Base, utcnow
 from plans.models.chasing import Chase
@@ -64,10 +65,13 @@ __all__ = [
     "StatementKind",
     "SummativeReport",
     "Survey",
+    "SurveyAnalysis",
     "SurveyFinding",
+    "SurveyGroupFinding",
     "SurveyInvitation",
     "SurveyKind",
     "SurveyResponse",
+    "SurveySectionFinding",
     "SurveyTeam",
     "SurveyTeamDay",
     "SurveyTeamLink",
