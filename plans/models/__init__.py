@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate, re-exported here for Alembic and the repositories."""
 
 from plans.models.access import ApiToken, Password, SignInEvent, SignInLink, WebSession
-from plans.models.analysis import SurveyAnalysis, SurveyGroupFinding, SurveySectionFinding
+from plans.models.analysis import SurveyAnalysis, SurveyGroupFinding, SurveyResponseRate, SurveySectionFinding
 from plans.models.audit import AuditEvent
 from plans.models.base import Base, utcnow
 from plans.models.chasing import Chase
@@ -71,6 +71,7 @@ __all__ = [
     "SurveyInvitation",
     "SurveyKind",
     "SurveyResponse",
+    "SurveyResponseRate",
     "SurveySectionFinding",
     "SurveyTeam",
     "SurveyTeamDay",

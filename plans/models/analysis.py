@@ -1,5 +1,5 @@
-"""A closed survey's analysis as stored: one row for the run, one per (breakdown, group, question) and
-one per (breakdown, group, section).
+"""A closed survey's analysis as stored: one row for the run, one per (breakdown, group, question), one
+per (breakdown, group, section) and one response rate per organisational group.
 
 The organisation-wide row per question stays in ``survey_findings`` (plans/models/survey.py), written
 from the same run, so the panel, the views and the gates that read it keep working. A suppressed row
@@ -78,3 +78,22 @@ class SurveySectionFinding(Base):
     questions: Mapped[int] = mapped_column(Integer)
     mean_pct_positive: Mapped[float | None] = mapped_column(Float)
     suppressed: Mapped[bool] = mapped_column(Boolean)
+
+
+class SurveyResponseRate(Base):
+    """Responses against the eligible headcount of one organisational group (organisation, directorate,
+    team) as the analysis found them, with the change against the baseline survey's rate. Counts and
+    rates are never suppressed: who answered is published, what they answered is not."""
+
+    __tablename__ = "survey_response_rates"
+    __table_args__ = (UniqueConstraint("survey_id", "breakdown", "group_label"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"), index=True)
+    breakdown: Mapped[str] = mapped_column(String(120))
+    group_label: Mapped[str] = mapped_column(String(400))
+    eligible: Mapped[int] = mapped_column(Integer)
+    responses: Mapped[int] = mapped_column(Integer)
+    # null when nobody was eligible (a team with responses but no headcount in the opening snapshot)
+    rate: Mapped[float | None] = mapped_column(Float)
+    change: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
