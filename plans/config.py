@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     )
     lifecycle_deployment: str = "plan-lifecycle/plan-lifecycle"
     reporting_threshold: int = Field(default=11, ge=1)
+    comment_threshold: int = Field(default=20, ge=1, description="fewest comments a group needs before any is shown")
+    # crossed breakdowns every survey analysis adds to the single ones (JSON in the environment, e.g.
+    # [["team", "ethnicity"]]); a pair naming a column the survey lacks is skipped
+    analysis_crossed: tuple[tuple[str, str], ...] = ()
     # approvers past a sign-off deadline climb this ladder (JSON in the environment); "escalate" writes to
     # the plan's coordinator. A survey's teams climb the ladder in the survey's own definition instead.
     sign_off_ladder: tuple[LadderStep, ...] = (
