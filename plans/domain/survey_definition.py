@@ -21,6 +21,8 @@ AGREEMENT = ("Strongly agree", "Agree", "Neither agree nor disagree", "Disagree"
 AGREEMENT_POSITIVE = ("Strongly agree", "Agree")
 YES_NO = ("Yes", "No")
 YES_NO_POSITIVE = ("Yes",)
+#: The staff-survey indicators of the Workforce Race Equality Standard a question may carry (evaluation.wres).
+WRES_SURVEY_INDICATORS = (5, 6, 7, 8)
 
 
 class _Strict(BaseModel):
@@ -76,9 +78,16 @@ class Question(_Strict):
     learning_need: str | None = None
     headline: bool = True
     tests_terms: list[str] = Field(default_factory=list)
+    wres: int | None = Field(default=None, description="the WRES staff-survey indicator (5-8) this question asks")
 
     @model_validator(mode="after")
     def _answers_fit_the_type(self) -> Question:
+        if self.wres is not None:
+            if self.wres not in WRES_SURVEY_INDICATORS:
+                raise ValueError(f"wres: the survey indicators are 5, 6, 7 and 8 (got {self.wres})")
+            if self.type not in (QuestionType.YES_NO, QuestionType.AGREEMENT):
+                # WRES reports the share answering yes (or agreeing): only these scales have one
+                raise ValueError(f"wres: indicator {self.wres} needs a yes_no or agreement question")
         self.answers = [a.strip() for a in self.answers]
         self.tests_terms = [t.strip() for t in self.tests_terms if t.strip()]
         if self.type in FIXED_ANSWERS:
@@ -194,7 +203,13 @@ def reference_problems(data: Any) -> list[str]:
             problems.append(f"sections[{i}].id: {sid!r} is listed twice (also sections[{sections[sid]}])")
         sections.setdefault(sid, i)
     questions: dict[Any, int] = {}
+    indicators: dict[Any, int] = {}
     for i, qid, q in _ids(data.get("questions")):
+        wres = q.get("wres")
+        if isinstance(wres, int) and wres in indicators:
+            problems.append(f"questions[{i}].wres: indicator {wres} is already asked by questions[{indicators[wres]}]")
+        if isinstance(wres, int):
+            indicators.setdefault(wres, i)
         if qid in questions:
             problems.append(f"questions[{i}].id: {qid!r} is listed twice (also questions[{questions[qid]}])")
         questions.setdefault(qid, i)
@@ -216,7 +231,8 @@ def reference_problems(data: Any) -> list[str]:
 
 def flatten(definition: SurveyDefinition) -> list[dict[str, Any]]:
     """The questions as ``Survey.questions`` holds them: what the analysis, the responses and the
-    repeat-survey gate read (id, section, type, text, answers, positive), in the file's order."""
+    repeat-survey gate read (id, section, type, text, answers, positive, and ``wres`` on the questions
+    that carry a WRES indicator, so surveys stored before the field read back unchanged), in file order."""
     return [
         {
             "id": q.id,
@@ -225,6 +241,12 @@ def flatten(definition: SurveyDefinition) -> list[dict[str, Any]]:
             "text": q.text,
             "answers": list(q.answers),
             "positive": q.positive_answers,
+            **({"wres": q.wres} if q.wres is not None else {}),
         }
         for q in definition.questions
     ]
+
+
+def wres_questions(flat_questions: list[dict[str, Any]]) -> dict[int, str]:
+    """WRES indicator (5-8) -> the id of the question asking it, from ``flatten``'s (stored) questions."""
+    return {int(q["wres"]): str(q["id"]) for q in flat_questions if q.get("wres") is not None}
