@@ -145,6 +145,21 @@ def breakdown_counts(
     return pl.concat(parts).collect().cast(COUNT_SCHEMA)
 
 
+def wilson_bounds(n: pl.Expr, pos: pl.Expr, z: float = Z95) -> tuple[pl.Expr, pl.Expr]:
+    """The Wilson interval as two expressions, with the same operations in the same order as
+    ``findings.wilson_interval`` (so the values agree to the last bit or nearly so) and its exact 0 and 1
+    bounds at 0% and 100%. Rows with ``n == 0`` give nulls or NaN: the caller hides them."""
+    nf = n.cast(pl.Float64)
+    p = pos.cast(pl.Float64) / nf
+    zz = z * z
+    denom = 1 + zz / nf
+    centre = (p + zz / (2 * n).cast(pl.Float64)) / denom
+    half = z * (p * (1 - p) / nf + zz / (4 * n * n).cast(pl.Float64)).sqrt() / denom
+    low = pl.when(pos == 0).then(0.0).otherwise(pl.max_horizontal(pl.lit(0.0), centre - half))
+    high = pl.when(pos == n).then(1.0).otherwise(pl.min_horizontal(pl.lit(1.0), centre + half))
+    return low, high
+
+
 def with_rates(counts: pl.DataFrame, threshold: int, z: float = Z95) -> pl.DataFrame:
     """Add ``pct_positive``, ``ci_low``, ``ci_high`` (Wilson) and ``suppressed`` to ``breakdown_counts``.
 
@@ -160,14 +175,8 @@ def with_rates(counts: pl.DataFrame, threshold: int, z: float = Z95) -> pl.DataF
     n = pl.col("n")
     pos = pl.col("positive")
     suppressed = (n < threshold) | (n == 0)
-    nf = n.cast(pl.Float64)
-    p = pos.cast(pl.Float64) / nf
-    zz = z * z
-    denom = 1 + zz / nf
-    centre = (p + zz / (2 * n).cast(pl.Float64)) / denom
-    half = z * (p * (1 - p) / nf + zz / (4 * n * n).cast(pl.Float64)).sqrt() / denom
-    low = pl.when(pos == 0).then(0.0).otherwise(pl.max_horizontal(pl.lit(0.0), centre - half))
-    high = pl.when(pos == n).then(1.0).otherwise(pl.min_horizontal(pl.lit(1.0), centre + half))
+    p = pos.cast(pl.Float64) / n.cast(pl.Float64)
+    low, high = wilson_bounds(n, pos, z)
 
     def shown(expr: pl.Expr) -> pl.Expr:
         return pl.when(suppressed).then(None).otherwise(expr)

@@ -30,7 +30,7 @@ says every subgroup is 0% or 100%.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from types import MappingProxyType
@@ -166,16 +166,44 @@ def suppress(
     # a canonical order makes the pattern and its reasons independent of how the input was listed
     ordered_cells = sorted(cells, key=lambda c: c.id)
     ordered_relations = sorted(relations, key=lambda r: (r.parent, sorted(r.children)))
-    problem = _Problem(ordered_cells, ordered_relations)
-    for i, n in enumerate(problem.n):
-        if n < threshold:
-            problem.hide(i, Suppression(problem.ids[i], "primary", f"primary: n={n} < {threshold}"))
+    ids = [c.id for c in ordered_cells]
+    index = {cid: i for i, cid in enumerate(ids)}
+    if len(index) != len(ids):
+        raise ValueError("a cell id appears more than once")
+    members: list[list[int]] = []
+    for rel in ordered_relations:
+        missing = [str(m) for m in (rel.parent, *rel.children) if m not in index]
+        if missing:
+            raise ValueError(f"relation {rel} names cells that are not given: {', '.join(missing)}")
+        member = [index[rel.parent], *(index[c] for c in rel.children)]
+        _check_additive(rel, [ordered_cells[i] for i in member])
+        members.append(member)
+    sizes = [c.n for c in ordered_cells]
+    primary = {i: f"primary: n={n} < {threshold}" for i, n in enumerate(sizes) if n < threshold}
+    why = pattern(ids, sizes, primary, members)
+    return SuppressionResult(threshold, MappingProxyType({ids[i]: s for i, s in sorted(why.items())}))
+
+
+def pattern(
+    ids: Sequence[CellId], sizes: Sequence[int], primary: Mapping[int, str], relations: Sequence[Sequence[int]]
+) -> dict[int, Suppression]:
+    """The suppression pattern over cells given by index: which to hide and why.
+
+    ``sizes`` are the cells' respondent counts (additive over every relation: the caller checks); a cell
+    of size 0 holds nothing to protect. ``primary`` maps the cells hidden in their own right to the reason;
+    ``relations`` list cell indices, parent first. This is the engine under ``suppress``; the analysis
+    pipeline calls it directly with one pattern for all questions, built from columnar data without
+    creating a Cell per group. The result depends on the order of cells and relations only through the
+    final tie-break on ids, so callers should list them in a canonical order.
+    """
+    problem = _Problem(list(ids), list(sizes), relations)
+    for i, reason in sorted(primary.items()):
+        problem.hide(i, Suppression(problem.ids[i], "primary", reason))
     while True:
         problem.close_single_gaps()
         if not problem.audit_combined():
             break
-    by_id = {problem.ids[i]: s for i, s in sorted(problem.why.items())}
-    return SuppressionResult(threshold, MappingProxyType(by_id))
+    return problem.why
 
 
 def suppress_comments(
@@ -207,24 +235,15 @@ def publish(cells: Iterable[Cell], result: SuppressionResult) -> list[PublishedC
 class _Problem:
     """Cells and relations as integer indices, with the state of the fixed-point search."""
 
-    def __init__(self, cells: list[Cell], relations: list[Relation]) -> None:
-        self.ids = [c.id for c in cells]
-        index = {cid: i for i, cid in enumerate(self.ids)}
-        if len(index) != len(self.ids):
-            raise ValueError("a cell id appears more than once")
-        self.n = [c.n for c in cells]
-        self.members: list[list[int]] = []  # parent first, then children
-        self.of_cell: list[list[int]] = [[] for _ in cells]
-        for r, rel in enumerate(relations):
-            missing = [str(m) for m in (rel.parent, *rel.children) if m not in index]
-            if missing:
-                raise ValueError(f"relation {rel} names cells that are not given: {', '.join(missing)}")
-            members = [index[rel.parent], *(index[c] for c in rel.children)]
-            _check_additive(rel, [cells[i] for i in members])
-            self.members.append(members)
+    def __init__(self, ids: list[CellId], sizes: list[int], relations: Sequence[Sequence[int]]) -> None:
+        self.ids = ids
+        self.n = sizes
+        self.members: list[Sequence[int]] = list(relations)  # parent first, then children
+        self.of_cell: list[list[int]] = [[] for _ in ids]
+        for r, members in enumerate(self.members):
             for i in members:
                 self.of_cell[i].append(r)
-        self.hidden = [False] * len(cells)
+        self.hidden = [False] * len(ids)
         self.why: dict[int, Suppression] = {}
         self.unknowns = [0] * len(self.members)  # hidden cells with n > 0 in each relation
         self.queue: deque[int] = deque()

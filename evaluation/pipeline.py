@@ -1,0 +1,340 @@
+"""The whole analysis of a survey's responses: findings per group and question, section means, comments,
+all suppressed together, computed column-wise with Polars.
+
+Steps (no Python loop per response or per group):
+
+1. *Flags*: per response, one boolean per question and answer (does this response give this answer?),
+   computed once and collected; ``n`` and ``positive`` are sums of them, and so is the distribution.
+2. *Counts*: breakdowns made only of organisational levels and the demographics crossed with them are
+   summed up from one frame at the finest level (counts are additive); any other breakdown is grouped
+   straight from the flags. Every breakdown is one small wide frame of cells.
+3. *Pattern*: one suppression pattern for all questions (``evaluation.suppression.pattern``) over every
+   published cell and the relations between them (``evaluation.cells``). A group is hidden in its own
+   right when its *fewest* answers to any question fall below the threshold, so every shown row of every
+   question has ``n`` at or above it, and the same groups are hidden for every question: a heatmap has
+   no holes that differ by question, one audit protects every question's counts and distribution alike,
+   and the pattern (a function of the published counts only) says nothing about the answers.
+4. *Output*: long rows per group and question with % positive and its Wilson interval, values nulled
+   where the group is hidden; section means; free-text comments under their own, higher threshold and
+   their own pattern over the organisational breakdowns only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from evaluation.breakdowns import wilson_bounds
+from evaluation.cells import (
+    CELL,
+    Breakdown,
+    breakdown_name,
+    hidden_frame,
+    hierarchy_map,
+    key_columns,
+    labelled_cells,
+    pattern_inputs,
+    relations,
+)
+from evaluation.comments import comment_findings
+from evaluation.findings import Question
+from evaluation.suppression import DEFAULT_COMMENT_THRESHOLD, DEFAULT_THRESHOLD, pattern
+
+FINDING_SCHEMA = pl.Schema(
+    {
+        "breakdown": pl.String(),
+        "group": pl.String(),
+        "question": pl.String(),
+        "n": pl.Int64(),
+        "positive": pl.Int64(),
+        "pct_positive": pl.Float64(),
+        "ci_low": pl.Float64(),
+        "ci_high": pl.Float64(),
+        "suppressed": pl.Boolean(),
+        "reason": pl.String(),
+        "distribution": pl.List(pl.Int64()),
+    }
+)
+
+
+@dataclass(frozen=True)
+class AnalysisSpec:
+    """What to analyse: the closed questions, the breakdowns, the organisational levels and the thresholds.
+
+    ``breakdowns`` are frame columns, alone or crossed in pairs; ``hierarchy`` names the nested
+    organisational columns present, outermost first. The overall breakdown is always published, and so
+    is each key of a crossed pair on its own (the margins a reader would use anyway).
+    """
+
+    questions: tuple[Question, ...]
+    breakdowns: tuple[Breakdown, ...] = ()
+    hierarchy: tuple[str, ...] = ()
+    threshold: int = DEFAULT_THRESHOLD
+    comment_questions: tuple[str, ...] = ()
+    comment_threshold: int = DEFAULT_COMMENT_THRESHOLD
+
+    def __post_init__(self) -> None:
+        if self.threshold < 1 or self.comment_threshold < 1:
+            raise ValueError("thresholds must be at least 1")
+        ids = [q.id for q in self.questions] + list(self.comment_questions)
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise ValueError(f"question ids listed more than once: {twice}")
+        for q in self.questions:
+            if not q.positive:
+                raise ValueError(f"question {q.id!r} has no positive answers, so it has no % positive")
+            if q.options and not q.positive <= set(q.options):
+                stray = sorted(q.positive - set(q.options))
+                raise ValueError(f"question {q.id!r}: positive answers {stray} are not among its answers")
+        for keys in self.breakdowns:
+            if not 1 <= len(keys) <= 2 or len(set(keys)) != len(keys):
+                raise ValueError(f"breakdown {keys!r}: give one column, or two different columns to cross")
+            if len(keys) == 2 and all(k in self.hierarchy for k in keys):
+                raise ValueError(f"breakdown {breakdown_name(keys)!r} crosses two organisational levels")
+
+    def published(self) -> list[Breakdown]:
+        """Overall, then each breakdown in the order given, each crossed pair preceded by its margins."""
+        out: list[Breakdown] = [()]
+        for keys in self.breakdowns:
+            for margin in [(k,) for k in keys] if len(keys) == 2 else []:
+                if margin not in out:
+                    out.append(margin)
+            if keys not in out:
+                out.append(keys)
+        return out
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The published results. ``n`` and ``respondents`` are always shown; answers only where not suppressed."""
+
+    spec: AnalysisSpec
+    respondents: int
+    findings: pl.DataFrame
+    sections: pl.DataFrame
+    groups: pl.DataFrame
+    comments: pl.DataFrame
+    published: list[Breakdown] = field(default_factory=list)
+
+
+def _o(i: int, j: int) -> str:
+    return f"__o{i}_{j}"
+
+
+def _scale(q: Question) -> tuple[str, ...]:
+    """The answers counted: the scale when given, else the positive answers plus one 'other' bucket."""
+    return q.options if q.options else (*sorted(q.positive), "")
+
+
+def _flag_exprs(questions: Sequence[Question]) -> list[pl.Expr]:
+    """Per question and answer, whether the response gave it. Answers are first cast to an Enum of the
+    question's scale (one hash lookup per value), so the flags compare small integer codes, not strings."""
+    exprs = []
+    for i, q in enumerate(questions):
+        answer = pl.col(q.id).cast(pl.String)
+        if q.options:
+            code = pl.when(answer != "").then(answer).cast(pl.Enum(list(q.options))).to_physical()
+            exprs += [(code == j).fill_null(False).alias(_o(i, j)) for j in range(len(q.options))]
+        else:
+            answered = answer.is_not_null() & (answer != "")
+            exprs += [(answer == opt).fill_null(False).alias(_o(i, j)) for j, opt in enumerate(sorted(q.positive))]
+            exprs.append((answered & ~answer.is_in(sorted(q.positive))).fill_null(False).alias(_o(i, len(q.positive))))
+    return exprs
+
+
+def _outside_scale(lf: pl.LazyFrame, questions: Sequence[Question]) -> ValueError:
+    """The error for answers outside a question's scale, naming the question and a value (found only once
+    the fast path has failed; the file readers check row by row before this)."""
+    for q in questions:
+        if not q.options:
+            continue
+        answer = pl.col(q.id).cast(pl.String)
+        bad = lf.select(answer.filter(answer.is_not_null() & (answer != "") & ~answer.is_in(list(q.options))).first())
+        value = bad.collect()[q.id][0]
+        if value is not None:
+            return ValueError(f"question {q.id!r}: answer {value!r} is not on its scale {list(q.options)}")
+    return ValueError("an answer is not on its question's scale")
+
+
+def analyse(responses: pl.DataFrame | pl.LazyFrame, spec: AnalysisSpec) -> Analysis:
+    """Analyse the responses frame (one row per response; key columns, one column per question id)."""
+    lf = responses.lazy()
+    names = set(lf.collect_schema().names())
+    published = spec.published()
+    keys_used = list(dict.fromkeys(k for keys in published for k in keys))
+    for k in keys_used:
+        if k not in names:
+            raise ValueError(f"breakdown column {k!r} is missing from the responses")
+    for qid in [q.id for q in spec.questions] + list(spec.comment_questions):
+        if qid not in names:
+            raise ValueError(f"question {qid!r} has no column in the responses")
+    levels = [h for h in spec.hierarchy if (h,) in published]
+
+    measures = [_o(i, j) for i, q in enumerate(spec.questions) for j in range(len(_scale(q)))]
+    try:
+        flags = lf.select(*key_columns(lf, keys_used), *_flag_exprs(spec.questions)).collect()
+    except pl.exceptions.InvalidOperationError as error:
+        raise _outside_scale(lf, spec.questions) from error
+    mapping = hierarchy_map(flags, levels) if len(levels) > 1 else None
+    cells = _cells(flags, published, levels, mapping, measures, spec.questions)
+    offset = 0
+    for keys in published:
+        frame = cells[keys]
+        cells[keys] = frame.with_row_index(CELL, offset).with_columns(pl.col(CELL).cast(pl.Int64))
+        offset += frame.height
+    why = pattern(
+        *pattern_inputs(cells, published, spec.threshold, "fewest answers to a question"),
+        relations(cells, published, levels, mapping, "respondents"),
+    )
+    labelled = labelled_cells(cells, published, hidden_frame(why))
+    respondents = int(cells[()]["respondents"][0]) if cells[()].height else 0
+    comments = comment_findings(lf, spec, published, levels, keys_used)
+    return Analysis(
+        spec=spec,
+        respondents=respondents,
+        findings=_findings(labelled, spec.questions),
+        sections=_sections(labelled, spec.questions),
+        groups=_groups(labelled),
+        comments=comments,
+        published=published,
+    )
+
+
+def _cells(
+    flags: pl.DataFrame,
+    published: Sequence[Breakdown],
+    levels: Sequence[str],
+    mapping: pl.DataFrame | None,
+    measures: list[str],
+    questions: Sequence[Question],
+) -> dict[Breakdown, pl.DataFrame]:
+    """One wide frame per breakdown: sorted key columns, respondents, n{i}, p{i}, the answer counts, m."""
+    sums = [pl.col(m).sum().cast(pl.Int64) for m in measures]
+    finest = levels[-1] if levels else None
+    crossed_with_levels = {k for keys in published if len(keys) == 2 and set(keys) & set(levels) for k in keys}
+    fine_keys = [finest, *sorted(crossed_with_levels - set(levels))] if finest else []
+    rollable = set(levels) | set(fine_keys)
+    fine = None
+    if fine_keys:
+        fine = flags.lazy().group_by(fine_keys).agg(pl.len().cast(pl.Int64).alias("respondents"), *sums)
+        if mapping is not None:
+            fine = fine.join(mapping.lazy(), on=finest, how="left")
+    plans = []
+    for keys in published:
+        source = fine if fine is not None and keys and set(keys) <= rollable else None
+        if source is not None:
+            agg = [pl.col("respondents").sum(), *[pl.col(m).sum() for m in measures]]
+        else:
+            source, agg = flags.lazy(), [pl.len().cast(pl.Int64).alias("respondents"), *sums]
+        wide = source.group_by(list(keys)).agg(agg).sort(list(keys)) if keys else source.select(agg)
+        plans.append(wide.with_columns(*_derived(questions)))
+    return dict(zip(published, pl.collect_all(plans), strict=True))
+
+
+def _derived(questions: Sequence[Question]) -> list[pl.Expr]:
+    """n{i} (answers given) and p{i} (positive answers) from the answer counts, and m (the fewest n)."""
+    exprs = []
+    for i, q in enumerate(questions):
+        scale = _scale(q)
+        exprs.append(pl.sum_horizontal([pl.col(_o(i, j)) for j in range(len(scale))]).cast(pl.Int64).alias(f"n{i}"))
+        exprs.append(
+            pl.sum_horizontal([pl.col(_o(i, j)) for j, a in enumerate(scale) if a in q.positive])
+            .cast(pl.Int64)
+            .alias(f"p{i}")
+        )
+    n_cols = [pl.sum_horizontal([pl.col(_o(i, j)) for j in range(len(_scale(q)))]) for i, q in enumerate(questions)]
+    exprs.append((pl.min_horizontal(n_cols) if n_cols else pl.col("respondents")).cast(pl.Int64).alias("m"))
+    return exprs
+
+
+def _findings(labelled: dict[Breakdown, pl.DataFrame], questions: Sequence[Question]) -> pl.DataFrame:
+    """Long rows, breakdown by breakdown, question by question, group by group.
+
+    Built as one small select per breakdown and question and concatenated (no sort, no list built row by
+    row: the distribution is a fixed-size array cast to a list), which keeps a national survey's ten
+    million rows to about a second.
+    """
+    suppressed = pl.col("reason").is_not_null()
+
+    def shown(expr: pl.Expr) -> pl.Expr:
+        return pl.when(suppressed).then(None).otherwise(expr)
+
+    parts = []
+    for frame in labelled.values():
+        for i, q in enumerate(questions):
+            n, pos = pl.col(f"n{i}"), pl.col(f"p{i}")
+            low, high = wilson_bounds(n, pos)
+            dist = (
+                pl.concat_arr([pl.col(_o(i, j)) for j in range(len(q.options))]).cast(pl.List(pl.Int64))
+                if q.options
+                else pl.lit(None, pl.List(pl.Int64))
+            )
+            parts.append(
+                frame.lazy().select(
+                    "breakdown",
+                    "group",
+                    pl.lit(q.id, pl.String).alias("question"),
+                    n.alias("n"),
+                    shown(pos).alias("positive"),
+                    shown(pos.cast(pl.Float64) / n.cast(pl.Float64)).alias("pct_positive"),
+                    shown(low).cast(pl.Float64).alias("ci_low"),
+                    shown(high).cast(pl.Float64).alias("ci_high"),
+                    suppressed.alias("suppressed"),
+                    "reason",
+                    shown(dist).alias("distribution"),
+                )
+            )
+    if not parts:
+        return pl.DataFrame(schema=FINDING_SCHEMA)
+    return pl.concat(parts).collect().cast(FINDING_SCHEMA)
+
+
+SECTION_SCHEMA = pl.Schema(
+    {
+        "breakdown": pl.String(),
+        "group": pl.String(),
+        "section": pl.String(),
+        "questions": pl.Int64(),
+        "mean_pct_positive": pl.Float64(),
+        "suppressed": pl.Boolean(),
+    }
+)
+
+
+def _sections(labelled: dict[Breakdown, pl.DataFrame], questions: Sequence[Question]) -> pl.DataFrame:
+    """Per group and section, the mean of its questions' % positive (hidden with the group)."""
+    order = list(dict.fromkeys(q.section for q in questions if q.section))
+    suppressed = pl.col("reason").is_not_null()
+    parts = []
+    for frame in labelled.values():
+        for section in order:
+            idx = [i for i, q in enumerate(questions) if q.section == section]
+            mean = pl.mean_horizontal(
+                [pl.col(f"p{i}").cast(pl.Float64) / pl.col(f"n{i}").cast(pl.Float64) for i in idx]
+            )
+            parts.append(
+                frame.lazy().select(
+                    "breakdown",
+                    "group",
+                    pl.lit(section, pl.String).alias("section"),
+                    pl.lit(len(idx), pl.Int64).alias("questions"),
+                    pl.when(suppressed).then(None).otherwise(mean).alias("mean_pct_positive"),
+                    suppressed.alias("suppressed"),
+                )
+            )
+    if not parts:
+        return pl.DataFrame(schema=SECTION_SCHEMA)
+    return pl.concat(parts).collect().cast(SECTION_SCHEMA)
+
+
+def _groups(labelled: dict[Breakdown, pl.DataFrame]) -> pl.DataFrame:
+    return pl.concat(
+        [
+            frame.select(
+                "breakdown", "group", "respondents", pl.col("reason").is_not_null().alias("suppressed"), "reason"
+            )
+            for frame in labelled.values()
+        ]
+    )
