@@ -262,28 +262,53 @@ def survey_indicator(c: SurveyCounts, threshold: int = DEFAULT_THRESHOLD) -> Sur
     """Indicators 5-8 by ethnicity with the gap; a group below the threshold is suppressed, and so is the gap."""
     if threshold < 1:
         raise ValueError(f"threshold must be at least 1 (got {threshold})")
-    label, higher_is_better = SURVEY_INDICATORS[c.indicator]
-    tag = str(c.indicator)
     white, bme = Proportion(c.white_yes, c.white_respondents), Proportion(c.bme_yes, c.bme_respondents)
 
-    def rate(group: str, p: Proportion) -> Figure:
-        words = f"{group} answering yes / {group} respondents"
-        if p.n < threshold:
-            why = f"suppressed: n={p.n} < {threshold}"
-            return Figure(tag, f"{group} {label}", None, f"{words} = suppressed", reason=why)
-        return _share(tag, f"{group} {label}", words, p.positive, p.n)
+    def small(p: Proportion) -> str | None:
+        return f"suppressed: n={p.n} < {threshold}" if p.n < threshold else None
 
-    white_fig, bme_fig = rate("white", white), rate("BME", bme)
-    shown = white_fig.value is not None and bme_fig.value is not None
-    if not shown:
+    return survey_figures(c.indicator, white, bme, hidden=(small(white), small(bme)))
+
+
+def survey_figures(
+    indicator: int,
+    white: Proportion,
+    bme: Proportion,
+    *,
+    hidden: tuple[str | None, str | None] = (None, None),
+    answering: str = "answering yes",
+    notes: tuple[str, str] = ("", ""),
+) -> SurveyIndicator:
+    """A survey indicator's figures from the two groups' counts; a group hidden (with the reason given)
+    shows no value, and then neither do the gap and the ratio.
+
+    ``answering`` names the answers counted ("answering yes"); ``notes`` are appended to the white and BME
+    formulas (which groups each one sums, say).
+    """
+    label, higher_is_better = SURVEY_INDICATORS[indicator]
+    tag = str(indicator)
+    answered = answering.replace("answering", "answered", 1)
+
+    def rate(group: str, p: Proportion, why: str | None, note: str) -> Figure:
+        words = f"{group} {answering} / {group} respondents"
+        if why is not None:
+            return Figure(tag, f"{group} {label}", None, f"{words} = suppressed{note}", reason=why)
+        f = _share(tag, f"{group} {label}", words, p.positive, p.n)
+        reason = None if f.reason is None else f"no {group} respondents"
+        return Figure(f.indicator, f.label, f.value, f.formula + note, reason=reason)
+
+    white_fig = rate("white", white, hidden[0], notes[0])
+    bme_fig = rate("BME", bme, hidden[1], notes[1])
+    if white_fig.value is None or bme_fig.value is None:
         why = white_fig.reason or bme_fig.reason
-        diff = Figure(tag, "gap (BME - white)", None, "BME rate - white rate = suppressed", reason=why)
-        ratio = Figure(tag, "ratio (BME / white)", None, "BME rate / white rate = suppressed", reason=why)
-        return SurveyIndicator(c.indicator, label, higher_is_better, white_fig, bme_fig, diff, ratio)
+        what = "suppressed" if hidden[0] or hidden[1] else "undefined"
+        diff = Figure(tag, "gap (BME - white)", None, f"BME rate - white rate = {what}", reason=why)
+        ratio = Figure(tag, "ratio (BME / white)", None, f"BME rate / white rate = {what}", reason=why)
+        return SurveyIndicator(indicator, label, higher_is_better, white_fig, bme_fig, diff, ratio)
     g = gap(bme, white)
     d, r = g.difference, g.ratio
-    numbers = f"{c.bme_yes}/{c.bme_respondents} - {c.white_yes}/{c.white_respondents}"
-    assert d.value is not None  # both groups are at or above the threshold, so neither is empty
+    numbers = f"{bme.positive}/{bme.n} - {white.positive}/{white.n}"
+    assert d.value is not None  # both groups have respondents, so neither is empty
     diff = Figure(
         tag,
         "gap (BME - white)",
@@ -292,14 +317,14 @@ def survey_indicator(c: SurveyCounts, threshold: int = DEFAULT_THRESHOLD) -> Sur
         d.ci_low,
         d.ci_high,
     )
-    ratio_words = f"BME rate / white rate = ({c.bme_yes}/{c.bme_respondents}) / ({c.white_yes}/{c.white_respondents})"
+    ratio_words = f"BME rate / white rate = ({bme.positive}/{bme.n}) / ({white.positive}/{white.n})"
     if r.value is None:
-        why = "no white respondent answered yes, so the ratio divides by zero"
+        why = f"no white respondent {answered}, so the ratio divides by zero"
         ratio = Figure(tag, "ratio (BME / white)", None, f"{ratio_words}: undefined", reason=why)
     else:
-        why = None if r.reason is None else "no BME respondent answered yes: no interval for the ratio"
+        why = None if r.reason is None else f"no BME respondent {answered}: no interval for the ratio"
         ratio = Figure(tag, "ratio (BME / white)", r.value, f"{ratio_words} = {r.value:.2f}", r.ci_low, r.ci_high, why)
-    return SurveyIndicator(c.indicator, label, higher_is_better, white_fig, bme_fig, diff, ratio)
+    return SurveyIndicator(indicator, label, higher_is_better, white_fig, bme_fig, diff, ratio)
 
 
 def indicator_9(board: Headcount, workforce: Headcount) -> BoardGap:
