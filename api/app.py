@@ -21,7 +21,9 @@ from api.pages import redirect, render
 from api.permissions import authorize, undeclared_routes
 from api.routers import (
     account,
+    analysis_pages,
     api_account,
+    api_analysis,
     api_imports,
     api_inbox,
     api_panel,
@@ -138,6 +140,8 @@ def create_app() -> FastAPI:
         api_panel,
         survey_pages,
         api_survey,
+        analysis_pages,
+        api_analysis,
         team_links,
         api_team_links,
         imports,

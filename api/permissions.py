@@ -71,6 +71,8 @@ PERMISSIONS: dict[str, Rule] = {
     "survey_page": Rule.COORDINATOR,
     "api_survey_progress": Rule.COORDINATOR,
     "api_survey_league": Rule.COORDINATOR,
+    "analysis_page": Rule.COORDINATOR,
+    "api_analysis": Rule.COORDINATOR,
     "staff_list_page": Rule.COORDINATOR,
     "staff_list_form": Rule.COORDINATOR,
     "plan_staff_page": Rule.COORDINATOR,
