@@ -1,0 +1,193 @@
+"""An analysis as the files ``coproduce analyse`` writes: one JSON document, one CSV of the result rows, or
+one standalone HTML page (``plans.analysis_report_html``). The format is in docs/analysis.md and its
+schema in docs/analysis.schema.json.
+
+Rendering adds nothing and hides nothing: the rows are the pipeline's, and a suppressed row has no
+value in any format (its ``n`` and reason are shown, as the findings frame holds them). Rows are
+encoded by Polars column by column, and written in chunks, so a national survey's millions of rows
+are not turned into Python objects one by one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+import polars as pl
+
+from evaluation.pipeline import Analysis
+
+RESULT_FIELDS = (
+    "breakdown",
+    "group",
+    "question",
+    "n",
+    "positive",
+    "pct_positive",
+    "ci_low",
+    "ci_high",
+    "suppressed",
+    "reason",
+)
+CHUNK = 100_000  # result rows encoded and written at a time
+FORMATS = ("json", "csv", "html")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The earlier survey a repeat is compared with, as the report names it."""
+
+    title: str
+    source: str
+    respondents: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one output shows: the analysis, and optionally gaps between groups and the comparison
+    with a baseline (``changes`` from ``evaluation.compare.changes``; ``not_comparable`` as
+    ``evaluation.compare.comparability`` lists them)."""
+
+    title: str
+    source: str
+    analysis: Analysis
+    gaps: pl.DataFrame | None = None
+    changes: pl.DataFrame | None = None
+    not_comparable: tuple[tuple[str, str], ...] = ()
+    baseline: Baseline | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def threshold(self) -> int:
+        """Fewest answers a group needs before any of its results is shown."""
+        return self.analysis.spec.threshold
+
+
+def breakdown_names(analysis: Analysis) -> list[str]:
+    """The published breakdowns' names in the pipeline's order ("overall" first)."""
+    return analysis.findings.get_column("breakdown").unique(maintain_order=True).to_list()
+
+
+def questions_of(analysis: Analysis) -> list[dict[str, Any]]:
+    """The analysed questions as the report describes them."""
+    return [
+        {
+            "id": q.id,
+            "section": q.section,
+            "text": q.text,
+            "answers": list(q.options),
+            "positive": [a for a in q.options if a in q.positive] or sorted(q.positive),
+        }
+        for q in analysis.spec.questions
+    ]
+
+
+def with_distribution_json(findings: pl.DataFrame, analysis: Analysis) -> pl.DataFrame:
+    """The findings with ``distribution`` as a JSON object text {answer: count} (the text "null" where
+    suppressed or not counted per answer), question by question: each question has its own answers."""
+    scales = {q.id: list(q.options) for q in analysis.spec.questions}
+    numbered = findings.with_row_index("__row")
+    parts = []
+    for (question,), rows in numbered.partition_by("question", as_dict=True, maintain_order=True).items():
+        answers = scales.get(str(question)) or []
+        if answers and rows.height:
+            dist = pl.col("distribution").list.to_struct(fields=answers).struct.json_encode().fill_null("null")
+        else:
+            dist = pl.lit("null")
+        parts.append(rows.with_columns(dist.alias("distribution")))
+    if not parts:
+        return findings.with_columns(pl.lit("null").alias("distribution"))
+    return pl.concat(parts).sort("__row").drop("__row")
+
+
+def _result_lines(report: Report) -> Iterator[str]:
+    """Each result row as one JSON object text, in the pipeline's order."""
+    findings = with_distribution_json(report.analysis.findings, report.analysis)
+    row = pl.struct(*RESULT_FIELDS).struct.json_encode()
+    encoded = findings.select(
+        pl.concat_str(row.str.head(-1), pl.lit(',"distribution":'), pl.col("distribution"), pl.lit("}")).alias("j")
+    ).get_column("j")
+    for start in range(0, encoded.len(), CHUNK):
+        yield from encoded.slice(start, CHUNK).to_list()
+
+
+def _frame_json(frame: pl.DataFrame | None) -> bytes:
+    """A frame as a JSON array of row objects (an empty array for none)."""
+    if frame is None or frame.height == 0:
+        return b"[]"
+    buffer = io.BytesIO()
+    frame.write_json(buffer)
+    return buffer.getvalue()
+
+
+def _head(report: Report) -> dict[str, Any]:
+    analysis = report.analysis
+    baseline = report.baseline
+    return {
+        "survey": report.title,
+        "source": report.source,
+        "threshold": analysis.spec.threshold,
+        "comment_threshold": analysis.spec.comment_threshold,
+        "respondents": analysis.respondents,
+        "breakdowns": breakdown_names(analysis),
+        "questions": questions_of(analysis),
+        "baseline": (
+            None
+            if baseline is None
+            else {"survey": baseline.title, "source": baseline.source, "respondents": baseline.respondents}
+        ),
+        "notes": list(report.notes),
+    }
+
+
+def write_json(report: Report, out: BinaryIO) -> None:
+    """The whole report as one JSON document (docs/analysis.schema.json)."""
+    head = json.dumps(_head(report), ensure_ascii=False, indent=1)
+    out.write(head[:-2].encode() + b',\n "results": [\n')
+    first = True
+    lines: list[str] = []
+    for line in _result_lines(report):
+        lines.append(line)
+        if len(lines) == CHUNK:
+            out.write((b"" if first else b",\n") + ",\n".join(lines).encode())
+            first, lines = False, []
+    if lines:
+        out.write((b"" if first else b",\n") + ",\n".join(lines).encode())
+    analysis = report.analysis
+    comparisons = [{"question": q, "why": why} for q, why in report.not_comparable]
+    for name, frame in (
+        ("sections", analysis.sections),
+        ("groups", analysis.groups),
+        ("comments", analysis.comments),
+        ("gaps", report.gaps),
+        ("changes", report.changes),
+    ):
+        out.write(f'\n ],\n "{name}": '.encode() if name == "sections" else f',\n "{name}": '.encode())
+        out.write(_frame_json(frame))
+    out.write(b',\n "not_comparable": ' + json.dumps(comparisons, ensure_ascii=False).encode() + b"\n}\n")
+
+
+def write_csv(report: Report, out: BinaryIO) -> None:
+    """The result rows as CSV: the JSON's fields, ``distribution`` as JSON text; suppressed rows' values empty."""
+    findings = with_distribution_json(report.analysis.findings, report.analysis)
+    table = findings.select(
+        *RESULT_FIELDS, pl.when(pl.col("distribution") != "null").then(pl.col("distribution")).alias("distribution")
+    )
+    table.write_csv(out)
+
+
+def write_report(report: Report, fmt: str, out: BinaryIO) -> None:
+    """Write the report in one of ``FORMATS``."""
+    if fmt == "json":
+        write_json(report, out)
+    elif fmt == "csv":
+        write_csv(report, out)
+    elif fmt == "html":
+        from plans.analysis_report_html import render_html
+
+        out.write(render_html(report).encode())
+    else:
+        raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
