@@ -45,6 +45,9 @@ def _register_access_commands() -> None:
     from api.cli_staff import staff_app
 
     app.add_typer(staff_app, name="staff")
+    from api.cli_wres import wres_command
+
+    app.command("wres")(wres_command)
     from api.cli_analyse import analyse
 
     app.command("analyse")(analyse)
