@@ -240,7 +240,7 @@ def _checked(
     totals = checked.select(pl.col(f"__bad{i}").sum() for i in range(len(checks))).row(0) if checks else ()
     total = sum(totals) + len(early)
     if total:
-        problems = _worded(_first_problems(checked, checks, totals, columns), checks, csv)
+        problems = _worded(_first_problems(checked, checks, totals, columns), checks, csv, raw.height)
         raise ResponseProblems(source, sorted(problems + early, key=lambda p: p.line)[:KEEP], total)
     if checked.height == 0:
         raise ResponseProblems(source, [RowProblem(2, "", "the file has a header but no responses")], 1)
@@ -313,18 +313,22 @@ def _first_problems(
     return sorted(found, key=lambda f: (f.record, f.position, f.check))[:KEEP]
 
 
-def _worded(found: list[_Found], checks: list[Check], csv: Path | None) -> list[RowProblem]:
+def _worded(found: list[_Found], checks: list[Check], csv: Path | None, read: int) -> list[RowProblem]:
     """Each problem in words, at the file's own line numbers (the header is line 1; in Parquet, the
     row r counted from 1 is line r + 1)."""
     wanted = sorted({f.record for f in found} | {f.names for f in found if f.names is not None})
-    line = _record_lines(csv, wanted) if csv is not None else {r: r + 2 for r in wanted}
+    line = _record_lines(csv, wanted, read) if csv is not None else {r: r + 2 for r in wanted}
     words = [checks[f.check].word(f.values, None if f.names is None else line[f.names]) for f in found]
     return [RowProblem(line[f.record], f.column, text) for f, text in zip(found, words, strict=True)]
 
 
-def _record_lines(path: Path, records: list[int]) -> dict[int, int]:
+def _record_lines(path: Path, records: list[int], read: int) -> dict[int, int]:
     """The line each record starts on: record r is on line r + 2, plus the line breaks inside earlier
-    quoted cells (a free-text answer may run over several lines)."""
+    quoted cells (a free-text answer may run over several lines). ``read`` is how many records the
+    file held: when its lines number exactly that plus the header, no record spans lines, and counting
+    the file's line breaks (a fast scan of its bytes) spares reading every cell again."""
+    if _physical_lines(path) == read + 1:
+        return {r: r + 2 for r in records}
     raw = _polars_csv(path, open_table(path, max_bytes=MAX_BYTES).delimiter, ragged=True)
     breaks = pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in raw.columns[1:])
     starts = (
@@ -334,3 +338,13 @@ def _record_lines(path: Path, records: list[int]) -> dict[int, int]:
         .collect()
     )
     return dict(zip(starts[RECORD], starts["line"], strict=True))
+
+
+def _physical_lines(path: Path) -> int:
+    """Lines in the file (a last line without a line break counts)."""
+    lines, last = 0, b"\n"
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 24):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    return lines + (last != b"\n")

@@ -164,6 +164,10 @@ class TestCells:
             "'Neither agree nor disagree', 'Disagree', 'Strongly disagree'"
         ]
 
+    def test_blank_lines_keep_their_line_numbers(self, tmp_path: Path) -> None:
+        path = write(tmp_path, "team,Q1,Q2,grade\nT1,Agree,Yes,A\n\n,,,\nT1,Nope,Yes,A")  # no final line break
+        assert [p.split(":")[0] for p in problems_of(path, small_survey())] == ["line 5, column Q1"]
+
     def test_required_demographic_and_multiple_choice(self, tmp_path: Path) -> None:
         path = write(tmp_path, "team,Q1,Q2,M1,grade\nT1,Agree,Yes,Meetings;Lunch,\n")
         assert problems_of(path, small_survey()) == [
