@@ -58,12 +58,11 @@ class Links:
                 self.current["per_page"] = heat.per_page
 
     def __call__(self, **changes: Any) -> str:
-        if {"breakdown", "sort", "order", "kind"} & set(changes):
+        if "kind" in changes:  # the other survey, from its own defaults
+            return f"{self.base}?{urlencode({'kind': changes['kind']})}"
+        if {"breakdown", "sort", "order"} & set(changes):
             changes.setdefault("page", 1)  # a new ordering or breakdown starts at its first page
-        if "kind" in changes:
-            query = {"kind": changes["kind"]}
-        else:
-            query = {k: v for k, v in (self.current | changes).items() if v is not None}
+        query = {k: v for k, v in (self.current | changes).items() if v is not None}
         return f"{self.base}?{urlencode(query)}"
 
 
