@@ -70,8 +70,9 @@ class GroupSummary:
 
 
 def band(pct: float, low: float, high: float, organisation: float, well: float = WELL_POINTS) -> Band:
-    """The band of a group's figure ``pct`` (interval ``low``..``high``) against the organisation's."""
-    points = (pct - organisation) * 100
+    """The band of a group's figure ``pct`` (interval ``low``..``high``) against the organisation's. The
+    difference is compared to six decimals, so 0.5 against 0.4 is the 10 points it is (not 9.999...)."""
+    points = round((pct - organisation) * 100, 6)
     if organisation < low:
         return "well_above" if points >= well else "above"
     if organisation > high:
