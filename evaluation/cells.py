@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import polars as pl
 
 from evaluation.breakdowns import BREAKDOWN_SEP, GROUP_SEP, MISSING_KEY, OVERALL, OVERALL_GROUP
-from evaluation.suppression import CellId, Suppression
+from evaluation.suppression import CellId, Suppression, pattern
 
 CELL = "__cell"
 Breakdown = tuple[str, ...]
@@ -131,23 +131,31 @@ def relations(
     return pl.concat(found)["m"].to_list()
 
 
-def pattern_inputs(
-    cells: dict[Breakdown, pl.DataFrame], published: Sequence[Breakdown], threshold: int, what: str
-) -> tuple[list[CellId], list[int], dict[int, str]]:
-    """Cell ids, sizes and the primary suppressions with their reasons, in global cell order."""
+def hide_cells(
+    cells: dict[Breakdown, pl.DataFrame],
+    published: Sequence[Breakdown],
+    relations: list[list[int]],
+    threshold: int,
+    what: str,
+) -> dict[int, Suppression]:
+    """The suppression pattern over the cells: hidden in their own right where ``m`` (the fewest answers
+    to a question, or the count itself) is below the threshold; solid (an unknown for every question)
+    where ``m`` is above 0."""
     ids: list[CellId] = []
     sizes: list[int] = []
+    solid: list[bool] = []
     primary: dict[int, str] = {}
     for keys in published:
         frame = cells[keys].select(CELL, group_label(keys).alias("group"), "respondents", "m")
         ids += [CellId(breakdown_name(keys), g) for g in frame["group"].to_list()]
         sizes += frame["respondents"].to_list()
+        solid += (frame["m"] > 0).to_list()
         small = frame.filter(pl.col("m") < threshold)
         for cell, n, m in small.select(CELL, "respondents", "m").iter_rows():
             primary[cell] = (
                 f"primary: {n} respondents < {threshold}" if n < threshold else f"primary: {what} {m} < {threshold}"
             )
-    return ids, sizes, primary
+    return pattern(ids, sizes, primary, relations, solid)
 
 
 def hidden_frame(why: dict[int, Suppression]) -> pl.DataFrame:

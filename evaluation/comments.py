@@ -17,13 +17,12 @@ from evaluation.cells import (
     CELL,
     Breakdown,
     hidden_frame,
+    hide_cells,
     hierarchy_map,
     key_columns,
     labelled_cells,
-    pattern_inputs,
     relations,
 )
-from evaluation.suppression import pattern
 
 COMMENT_SCHEMA = pl.Schema(
     {
@@ -77,10 +76,8 @@ def comment_findings(
             frame = frame.with_columns(pl.col("respondents").alias("m")).with_row_index(CELL, offset)
             cells[keys] = frame.with_columns(pl.col(CELL).cast(pl.Int64))
             offset += frame.height
-        why = pattern(
-            *pattern_inputs(cells, org, spec.comment_threshold, "comments"),
-            relations(cells, org, levels, mapping, "respondents"),
-        )
+        links = relations(cells, org, levels, mapping, "respondents")
+        why = hide_cells(cells, org, links, spec.comment_threshold, "comments")
         frames += [
             frame.select(
                 "breakdown",

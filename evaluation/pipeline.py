@@ -32,15 +32,15 @@ from evaluation.cells import (
     Breakdown,
     breakdown_name,
     hidden_frame,
+    hide_cells,
     hierarchy_map,
     key_columns,
     labelled_cells,
-    pattern_inputs,
     relations,
 )
 from evaluation.comments import comment_findings
 from evaluation.findings import Question
-from evaluation.suppression import DEFAULT_COMMENT_THRESHOLD, DEFAULT_THRESHOLD, pattern
+from evaluation.suppression import DEFAULT_COMMENT_THRESHOLD, DEFAULT_THRESHOLD
 
 FINDING_SCHEMA = pl.Schema(
     {
@@ -184,18 +184,17 @@ def analyse(responses: pl.DataFrame | pl.LazyFrame, spec: AnalysisSpec) -> Analy
         frame = cells[keys]
         cells[keys] = frame.with_row_index(CELL, offset).with_columns(pl.col(CELL).cast(pl.Int64))
         offset += frame.height
-    why = pattern(
-        *pattern_inputs(cells, published, spec.threshold, "fewest answers to a question"),
-        relations(cells, published, levels, mapping, "respondents"),
-    )
+    links = relations(cells, published, levels, mapping, "respondents")
+    why = hide_cells(cells, published, links, spec.threshold, "fewest answers to a question")
     labelled = labelled_cells(cells, published, hidden_frame(why))
     respondents = int(cells[()]["respondents"][0]) if cells[()].height else 0
+    values = _values(labelled, spec.questions)
     comments = comment_findings(lf, spec, published, levels, keys_used)
     return Analysis(
         spec=spec,
         respondents=respondents,
-        findings=_findings(labelled, spec.questions),
-        sections=_sections(labelled, spec.questions),
+        findings=_findings(values, spec.questions),
+        sections=_sections(values, spec.questions),
         groups=_groups(labelled),
         comments=comments,
         published=published,
@@ -249,43 +248,62 @@ def _derived(questions: Sequence[Question]) -> list[pl.Expr]:
     return exprs
 
 
-def _findings(labelled: dict[Breakdown, pl.DataFrame], questions: Sequence[Question]) -> pl.DataFrame:
-    """Long rows, breakdown by breakdown, question by question, group by group.
+def _values(labelled: dict[Breakdown, pl.DataFrame], questions: Sequence[Question]) -> dict[Breakdown, pl.DataFrame]:
+    """Each breakdown's cells with, per question, what may be shown: positive, % positive, the interval
+    and the distribution, computed for the shown cells only and null for the hidden ones.
 
-    Built as one small select per breakdown and question and concatenated (no sort, no list built row by
-    row: the distribution is a fixed-size array cast to a list), which keeps a national survey's ten
-    million rows to about a second.
+    Computing on the shown cells alone matters at national scale, where most team x ethnicity cells are
+    hidden: the interval is then worked out for a fifth of the rows.
     """
-    suppressed = pl.col("reason").is_not_null()
-
-    def shown(expr: pl.Expr) -> pl.Expr:
-        return pl.when(suppressed).then(None).otherwise(expr)
-
-    parts = []
-    for frame in labelled.values():
+    out = {}
+    for keys, frame in labelled.items():
+        values = []
         for i, q in enumerate(questions):
             n, pos = pl.col(f"n{i}"), pl.col(f"p{i}")
             low, high = wilson_bounds(n, pos)
-            dist = (
-                pl.concat_arr([pl.col(_o(i, j)) for j in range(len(q.options))]).cast(pl.List(pl.Int64))
-                if q.options
-                else pl.lit(None, pl.List(pl.Int64))
+            dist = pl.concat_arr([pl.col(_o(i, j)) for j in range(len(q.options))]) if q.options else None
+            values += [
+                (pos.cast(pl.Float64) / n.cast(pl.Float64)).alias(f"pct{i}"),
+                low.cast(pl.Float64).alias(f"lo{i}"),
+                high.cast(pl.Float64).alias(f"hi{i}"),
+                (dist.cast(pl.List(pl.Int64)) if dist is not None else pl.lit(None, pl.List(pl.Int64))).alias(f"d{i}"),
+            ]
+        hidden = pl.col("reason").is_not_null()
+        shown = frame.lazy().filter(~hidden).with_columns(values)
+        blank = (
+            frame.lazy()
+            .filter(hidden)
+            .with_columns(
+                *[pl.lit(None, pl.Int64).alias(f"p{i}") for i in range(len(questions))],
             )
-            parts.append(
-                frame.lazy().select(
-                    "breakdown",
-                    "group",
-                    pl.lit(q.id, pl.String).alias("question"),
-                    n.alias("n"),
-                    shown(pos).alias("positive"),
-                    shown(pos.cast(pl.Float64) / n.cast(pl.Float64)).alias("pct_positive"),
-                    shown(low).cast(pl.Float64).alias("ci_low"),
-                    shown(high).cast(pl.Float64).alias("ci_high"),
-                    suppressed.alias("suppressed"),
-                    "reason",
-                    shown(dist).alias("distribution"),
-                )
-            )
+        )
+        out[keys] = pl.concat([shown, blank], how="diagonal_relaxed").sort(CELL)
+    return dict(zip(out, pl.collect_all(out.values()), strict=True))
+
+
+def _findings(values: dict[Breakdown, pl.DataFrame], questions: Sequence[Question]) -> pl.DataFrame:
+    """Long rows, breakdown by breakdown, question by question, group by group.
+
+    Built as one select of ready columns per breakdown and question, concatenated (no sort, no list built
+    row by row), which keeps a national survey's ten million rows to well under a second.
+    """
+    parts = [
+        frame.lazy().select(
+            "breakdown",
+            "group",
+            pl.lit(q.id, pl.String).alias("question"),
+            pl.col(f"n{i}").alias("n"),
+            pl.col(f"p{i}").alias("positive"),
+            pl.col(f"pct{i}").alias("pct_positive"),
+            pl.col(f"lo{i}").alias("ci_low"),
+            pl.col(f"hi{i}").alias("ci_high"),
+            pl.col("reason").is_not_null().alias("suppressed"),
+            "reason",
+            pl.col(f"d{i}").alias("distribution"),
+        )
+        for frame in values.values()
+        for i, q in enumerate(questions)
+    ]
     if not parts:
         return pl.DataFrame(schema=FINDING_SCHEMA)
     return pl.concat(parts).collect().cast(FINDING_SCHEMA)
@@ -303,27 +321,23 @@ SECTION_SCHEMA = pl.Schema(
 )
 
 
-def _sections(labelled: dict[Breakdown, pl.DataFrame], questions: Sequence[Question]) -> pl.DataFrame:
-    """Per group and section, the mean of its questions' % positive (hidden with the group)."""
+def _sections(values: dict[Breakdown, pl.DataFrame], questions: Sequence[Question]) -> pl.DataFrame:
+    """Per group and section, the mean of its questions' % positive (null, like them, where hidden)."""
     order = list(dict.fromkeys(q.section for q in questions if q.section))
-    suppressed = pl.col("reason").is_not_null()
-    parts = []
-    for frame in labelled.values():
-        for section in order:
-            idx = [i for i, q in enumerate(questions) if q.section == section]
-            mean = pl.mean_horizontal(
-                [pl.col(f"p{i}").cast(pl.Float64) / pl.col(f"n{i}").cast(pl.Float64) for i in idx]
-            )
-            parts.append(
-                frame.lazy().select(
-                    "breakdown",
-                    "group",
-                    pl.lit(section, pl.String).alias("section"),
-                    pl.lit(len(idx), pl.Int64).alias("questions"),
-                    pl.when(suppressed).then(None).otherwise(mean).alias("mean_pct_positive"),
-                    suppressed.alias("suppressed"),
-                )
-            )
+    parts = [
+        frame.lazy().select(
+            "breakdown",
+            "group",
+            pl.lit(section, pl.String).alias("section"),
+            pl.lit(sum(q.section == section for q in questions), pl.Int64).alias("questions"),
+            pl.mean_horizontal([pl.col(f"pct{i}") for i, q in enumerate(questions) if q.section == section]).alias(
+                "mean_pct_positive"
+            ),
+            pl.col("reason").is_not_null().alias("suppressed"),
+        )
+        for frame in values.values()
+        for section in order
+    ]
     if not parts:
         return pl.DataFrame(schema=SECTION_SCHEMA)
     return pl.concat(parts).collect().cast(SECTION_SCHEMA)

@@ -249,7 +249,7 @@ def surveys(draw):
 
 
 class TestSuppressionHolds:
-    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(surveys())
     def test_no_small_row_shows_values_and_nothing_hidden_can_be_derived(self, case) -> None:
         df, spec = case
@@ -263,6 +263,26 @@ class TestSuppressionHolds:
         assert result.sections.filter(pl.col("suppressed"))["mean_pct_positive"].null_count() == (
             result.sections["suppressed"].sum()
         )
+        assert attack(df, result, LEVELS) == []
+
+    def test_a_group_nobody_in_which_answered_a_question_does_not_count_as_protection(self) -> None:
+        # Black: one person, who left Q2 blank. Hiding it and "(missing)" protects Q1, but for Q2 the
+        # Black count is known to be 0, so "(missing)" would be the only unknown in everyone's sum.
+        def person(ethnicity: str | None, q2: str | None = "Agree") -> dict[str, object]:
+            return {
+                "organisation": "O1",
+                "directorate": "D1",
+                "team": "T1",
+                "ethnicity": ethnicity,
+                "Q1": "Agree",
+                "Q2": q2,
+            }
+
+        rows = [person("White")] * 8 + [person("Asian")] * 7 + [person("Black", None)] + [person(None)] * 2
+        df = frame(rows)
+        result = analyse(df, AnalysisSpec((q("Q1"), q("Q2")), (("ethnicity",),), LEVELS, threshold=2))
+        hidden = result.groups.filter(pl.col("suppressed"))["group"].to_list()
+        assert hidden == ["(missing)", "Asian", "Black"]
         assert attack(df, result, LEVELS) == []
 
     def test_the_attacker_finds_a_leak_when_there_is_one(self) -> None:
