@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from plans.models import (
@@ -161,6 +161,106 @@ class AnalysisRepository:
                 for level in HIERARCHY
             ]
         ).sort("breakdown", "group")
+
+    def analysis(self, survey_id: int) -> SurveyAnalysis | None:
+        """The survey's stored analysis run, if it has one."""
+        return self.session.scalar(select(SurveyAnalysis).where(SurveyAnalysis.survey_id == survey_id))
+
+    def unanalysed_surveys(self, plan_id: int) -> list[int]:
+        """The plan's closed surveys with no stored analysis, oldest first (a baseline before its repeat)."""
+        stmt = (
+            select(Survey.id)
+            .outerjoin(SurveyAnalysis, SurveyAnalysis.survey_id == Survey.id)
+            .where(Survey.plan_id == plan_id, Survey.closed_at.is_not(None), SurveyAnalysis.id.is_(None))
+            .order_by(Survey.id)
+        )
+        return list(self.session.scalars(stmt))
+
+    def group_findings(
+        self, survey_id: int, breakdowns: Sequence[str] | None = None, groups: Sequence[str] | None = None
+    ) -> pl.DataFrame:
+        """The stored findings (breakdown, group, question, n, positive, pct_positive, ci_low, ci_high,
+        suppressed), of every breakdown or of these (and of these group labels); in storage order."""
+        g = SurveyGroupFinding
+        stmt = select(
+            g.breakdown,
+            g.group_label,
+            g.question_id,
+            g.n,
+            g.positive,
+            g.pct_positive,
+            g.ci_low,
+            g.ci_high,
+            g.suppressed,
+        ).where(g.survey_id == survey_id)
+        if breakdowns is not None:
+            stmt = stmt.where(g.breakdown.in_(breakdowns))
+        if groups is not None:
+            stmt = stmt.where(g.group_label.in_(groups))
+        schema = {
+            "breakdown": pl.String,
+            "group": pl.String,
+            "question": pl.String,
+            "n": pl.Int64,
+            "positive": pl.Int64,
+            "pct_positive": pl.Float64,
+            "ci_low": pl.Float64,
+            "ci_high": pl.Float64,
+            "suppressed": pl.Boolean,
+        }
+        return pl.DataFrame(self.session.execute(stmt.order_by(g.id)).all(), schema=schema, orient="row")
+
+    def heatmap_groups(self, survey_id: int, limit: int) -> list[tuple[str, str]]:
+        """The first ``limit`` (breakdown, group) of the directorates then the teams, by code."""
+        g = SurveyGroupFinding
+        stmt = (
+            select(g.breakdown, g.group_label)
+            .where(g.survey_id == survey_id, g.breakdown.in_(("directorate", "team")))
+            .distinct()
+            .order_by(g.breakdown, g.group_label)  # "directorate" sorts before "team"
+            .limit(limit)
+        )
+        return [(b, label) for b, label in self.session.execute(stmt)]
+
+    def group_count(self, survey_id: int, breakdowns: Sequence[str]) -> int:
+        """How many groups these breakdowns have stored."""
+        g = SurveyGroupFinding
+        inner = (
+            select(g.breakdown, g.group_label)
+            .where(g.survey_id == survey_id, g.breakdown.in_(breakdowns))
+            .distinct()
+            .subquery()
+        )
+        return int(self.session.scalar(select(func.count()).select_from(inner)) or 0)
+
+    def section_findings(self, survey_id: int, breakdown: str) -> pl.DataFrame:
+        """The stored section means of one breakdown (group, section, questions, mean_pct_positive,
+        suppressed), in storage order."""
+        f = SurveySectionFinding
+        stmt = select(f.group_label, f.section_id, f.questions, f.mean_pct_positive, f.suppressed).where(
+            f.survey_id == survey_id, f.breakdown == breakdown
+        )
+        schema = {
+            "group": pl.String,
+            "section": pl.String,
+            "questions": pl.Int64,
+            "mean_pct_positive": pl.Float64,
+            "suppressed": pl.Boolean,
+        }
+        return pl.DataFrame(self.session.execute(stmt.order_by(f.id)).all(), schema=schema, orient="row")
+
+    def response_rates(self, survey_id: int) -> pl.DataFrame:
+        """The stored response rates (breakdown, group, responses, eligible, rate)."""
+        r = SurveyResponseRate
+        stmt = select(r.breakdown, r.group_label, r.responses, r.eligible, r.rate).where(r.survey_id == survey_id)
+        schema = {
+            "breakdown": pl.String,
+            "group": pl.String,
+            "responses": pl.Int64,
+            "eligible": pl.Int64,
+            "rate": pl.Float64,
+        }
+        return pl.DataFrame(self.session.execute(stmt.order_by(r.id)).all(), schema=schema, orient="row")
 
     def replace_results(
         self,
