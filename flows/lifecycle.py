@@ -13,10 +13,11 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
+from flows.analysis import analyse_survey, summary
 from plans.db import session_scope
 from plans.domain.errors import DomainError
 from plans.models import utcnow
-from plans.services import lifecycle, stage_work, status
+from plans.services import analysis, lifecycle, stage_work, status
 
 MAX_MOVES = 16  # more than one full pass through the stages, with a round of changes requested
 
@@ -37,6 +38,13 @@ def do_stage_work(plan_id: int) -> list[str]:
     """The current stage's own work (open/close a survey, analyse, send for sign-off, schedule)."""
     with session_scope() as session:
         return stage_work.run(session, plan_id=plan_id, now=utcnow())
+
+
+@task(name="surveys-to-analyse", retries=3, retry_delay_seconds=[1, 5, 20])
+def surveys_to_analyse(plan_id: int) -> list[int]:
+    """The plan's closed surveys without a stored analysis (one query)."""
+    with session_scope() as session:
+        return analysis.unanalysed(session, plan_id=plan_id)
 
 
 @task(name="advance", retries=3, retry_delay_seconds=[1, 5, 20], retry_condition_fn=retry_unless_domain_error)
@@ -65,8 +73,14 @@ def publish_status(plan_id: int, done: list[str]) -> dict[str, Any]:
 def plan_lifecycle(plan_id: int) -> dict[str, Any]:
     """Advance one plan through as many stages as its gates allow."""
     done: list[str] = []
-    for _ in range(MAX_MOVES):
-        done += do_stage_work(plan_id)
+    for move in range(MAX_MOVES):
+        work = do_stage_work(plan_id)
+        done += work
+        # a closed survey is analysed before the gate is tried, so the plan never reaches its
+        # recommendations without the findings; checked on the first pass (an earlier run may have failed
+        # to analyse) and whenever the stage work did something (it may have closed a survey)
+        if move == 0 or work:
+            done += [summary(analyse_survey(survey_id)) for survey_id in surveys_to_analyse(plan_id)]
         result = advance(plan_id)
         if not result["moved"]:
             break

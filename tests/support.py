@@ -13,7 +13,7 @@ from plans.files import load_plan_file
 from plans.models import AuditEvent, SurveyKind, utcnow
 from plans.repositories.audit import AuditRepository
 from plans.repositories.plans import PlanRepository
-from plans.services import lifecycle, stage_work
+from plans.services import analysis, lifecycle, stage_work
 from plans.services.actors import SYSTEM
 from plans.services.plan_setup import create_plan
 
@@ -30,11 +30,15 @@ def create(path: Path, slug: str | None = None) -> tuple[int, People]:
 
 
 def push(plan_id: int) -> list[dict[str, Any]]:
-    """What one lifecycle run does, without Prefect: work, step, until the plan stops moving."""
+    """What one lifecycle run does, without Prefect: work, analyse closed surveys, step, until the plan
+    stops moving."""
     moves = []
     for _ in range(16):
         with session_scope() as s:
             stage_work.run(s, plan_id=plan_id, now=utcnow())
+        with session_scope() as s:
+            for survey_id in analysis.unanalysed(s, plan_id=plan_id):
+                analysis.analyse_survey(s, survey_id=survey_id, now=utcnow())
         with session_scope() as s:
             result = lifecycle.step(s, plan_id=plan_id, now=utcnow()).as_dict()
         if not result["moved"]:

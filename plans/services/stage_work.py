@@ -1,5 +1,8 @@
 """The work each stage does by itself, run by the lifecycle flow before it tries the gate: open and
-close surveys, analyse them, send a version for sign-off, schedule checkpoints.
+close surveys, send a version for sign-off, schedule checkpoints. A closed survey is analysed by the
+``analyse-survey`` flow, which the lifecycle flow runs for every closed survey without an analysis before
+it tries the gate (``plans.services.analysis.unanalysed``), in a transaction of its own: the close is
+recorded even if an analysis fails, and the next run analyses it before the plan moves on.
 
 Every piece is idempotent: it looks at what the database already holds and does only what is
 missing, so a re-run (or a run racing another) never does the work twice.
@@ -20,7 +23,7 @@ from plans.repositories.audit import AuditRepository
 from plans.repositories.evaluation import EvaluationRepository
 from plans.repositories.signoff import SignOffRepository
 from plans.repositories.surveys import SurveyRepository
-from plans.services import analysis, survey_admin, survey_opening
+from plans.services import survey_admin, survey_opening
 from plans.services.actors import SYSTEM
 from plans.services.lifecycle import facts_for, load_plan
 
@@ -32,7 +35,6 @@ def run(session: Session, *, plan_id: int, now: datetime) -> list[str]:
     plan = load_plan(session, plan_id, lock=True)
     work = {
         Stage.EVIDENCE_SURVEY: lambda: _survey_work(session, plan, SurveyKind.BASELINE, now),
-        Stage.RECOMMENDATIONS: lambda: _ensure_analysed(session, plan, now),
         Stage.SIGN_OFF: lambda: _ensure_round(session, plan, now),
         Stage.DELIVERY: lambda: _ensure_checkpoints(session, plan),
         Stage.REPEAT_SURVEY: lambda: _survey_work(session, plan, SurveyKind.REPEAT, now),
@@ -85,9 +87,7 @@ def _survey_work(session: Session, plan: Plan, kind: SurveyKind, now: datetime) 
                 },
                 f"survey:{kind.value}:closed",
             )
-            baseline = repo.for_plan(plan.id, SurveyKind.BASELINE) if kind is SurveyKind.REPEAT else None
-            analysis.analyse(session, survey=survey, baseline=baseline)
-            done.append(f"closed the {kind.value} survey ({why}: {s.responses} of {s.eligible}) and analysed it")
+            done.append(f"closed the {kind.value} survey ({why}: {s.responses} of {s.eligible})")
     return done
 
 
@@ -125,15 +125,6 @@ def _open_survey(session: Session, plan: Plan, kind: SurveyKind, now: datetime) 
         f"survey:{kind.value}:opened",
     )
     return survey
-
-
-def _ensure_analysed(session: Session, plan: Plan, now: datetime) -> list[str]:
-    repo = SurveyRepository(session)
-    baseline = repo.for_plan(plan.id, SurveyKind.BASELINE)
-    if baseline is None or baseline.closed_at is None or repo.findings(baseline.id):
-        return []
-    analysis.analyse(session, survey=baseline)
-    return ["analysed the baseline survey"]
 
 
 def content_hash(session: Session, plan_id: int) -> str:
