@@ -39,10 +39,11 @@ def _prefect(args: list[str], api: str) -> subprocess.CompletedProcess[str]:
 class TestPrefectYaml:
     def test_every_flow_module_has_a_deployment(self) -> None:
         names = {d["name"] for d in declared()}
-        assert names == {"plan-lifecycle", "reconcile", "deliver-outbox", "chase"}
+        assert names == {"plan-lifecycle", "analyse-survey", "reconcile", "deliver-outbox", "chase"}
         served = {d.name: d for d in runner_deployments()}
         assert set(served) == names
         assert served["reconcile"].schedules and not served["plan-lifecycle"].schedules
+        assert not served["analyse-survey"].schedules
         assert [s.schedule.interval.total_seconds() for s in served["deliver-outbox"].schedules] == [60]  # type: ignore[union-attr]
         (daily,) = [s.schedule for s in served["chase"].schedules]
         assert (daily.cron, daily.timezone) == ("0 9 * * *", "Europe/London")  # type: ignore[union-attr]
