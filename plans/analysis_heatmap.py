@@ -33,6 +33,7 @@ from plans.analysis_views import (
     HeatmapCell,
     HeatmapRow,
     QuestionColumn,
+    ResponseRateView,
     SectionSpan,
     SortKey,
     SortOrder,
@@ -249,9 +250,11 @@ def grid(
     overall: Sequence[FindingRow],
     paged: Paged,
     rows: Iterable[FindingRow],
+    rates: Mapping[str, ResponseRateView] | None = None,
 ) -> Heatmap:
     """The heatmap of one page: ``rows`` holds at least the findings of the page's groups (others are
-    ignored); a group with no row for a question shows it as having no answers."""
+    ignored); a group with no row for a question shows it as having no answers. ``rates``: the groups'
+    response rates, for an organisational breakdown."""
     org = organisation_figures(overall)
     wanted = {s.group for s in paged.groups}
     found: dict[str, dict[str, FindingRow]] = {}
@@ -276,6 +279,7 @@ def grid(
                 mean_difference=s.mean_difference,
                 suppressed=s.suppressed,
                 reason=s.reason,
+                response_rate=(rates or {}).get(s.group),
                 cells=cells(s.group),
             )
             for s in paged.groups

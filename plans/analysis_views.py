@@ -51,6 +51,21 @@ class HeatmapCell(BaseModel):
     reason: str | None = Field(description="why the cell is hidden")
 
 
+class ResponseRateView(BaseModel):
+    """Responses against the staff eligible in an organisational group (never hidden: who answered is
+    published, what they answered is not), and the change against the baseline survey's rate."""
+
+    eligible: int
+    responses: int
+    rate: float | None = Field(description="null when nobody was eligible")
+    baseline_rate: float | None
+    difference: float | None = Field(description="repeat minus baseline rate, as a proportion")
+    ci_low: float | None
+    ci_high: float | None
+    significant: bool | None
+    why: str | None = Field(description="why the rate is not compared with the baseline's")
+
+
 class HeatmapRow(BaseModel):
     """A group of the breakdown and its cells, one per column."""
 
@@ -59,6 +74,7 @@ class HeatmapRow(BaseModel):
     mean_difference: float | None = Field(description="mean of the shown cells' differences (points)")
     suppressed: bool
     reason: str | None
+    response_rate: ResponseRateView | None = Field(description="organisational breakdowns only")
     cells: list[HeatmapCell]
 
 
@@ -147,6 +163,7 @@ class AnalysisView(BaseModel):
     threshold: int
     respondents: int
     baseline_survey_id: int | None
+    response_rate: ResponseRateView | None = Field(description="the organisation's, when stored")
     breakdowns: list[str] = Field(description="breakdowns with groups to show, in the order analysed")
     headlines: list[QuestionHeadline]
     sections: list[SectionMean]

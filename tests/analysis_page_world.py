@@ -24,7 +24,7 @@ from sqlalchemy import select
 from evaluation.findings import wilson_interval
 from plans.db import session_scope
 from plans.models import Plan, Survey, SurveyKind, utcnow
-from plans.models.analysis import SurveyAnalysis, SurveyGroupFinding, SurveySectionFinding
+from plans.models.analysis import SurveyAnalysis, SurveyGroupFinding, SurveyResponseRate, SurveySectionFinding
 from plans.services import survey_admin
 from tests.conftest import SMALL_PLAN
 from tests.support import create
@@ -42,6 +42,30 @@ FIGURES: dict[tuple[str, str], dict[str, tuple[int, int | None]]] = {
     ("ethnicity", "White"): {"K1": (40, 24), "S1": (39, 20), "E1": (38, 27)},
     ("ethnicity", "Black and minority ethnic"): {"K1": (20, 12), "S1": (19, 9), "E1": (19, 13)},
 }
+# (breakdown, group) -> (eligible, responses): organisation and teams, as the analysis stores them
+RATES = {
+    ("organisation", "SMALL"): (100, 60),
+    ("team", "T1"): (25, 20),
+    ("team", "T2"): (30, 15),
+    ("team", "T3"): (20, 12),
+    ("team", "T4"): (10, 8),
+    ("team", "T5"): (15, 5),
+}
+# a repeat survey's changes against the baseline, as the analysis stores them: K1 compared (significant), S1
+# hidden in the baseline, E1 reworded; the organisation's response rate compared, team T1 new in the repeat
+CHANGES: dict[str, dict[str, Any]] = {
+    "K1": {"comparable": True, "suppressed": False, "baseline_n": 50, "baseline_pct": 0.4, "repeat_pct": 0.6,
+           "difference": 0.2, "ci_low": 0.02, "ci_high": 0.38, "z": 2.1, "p_value": 0.036, "significant": True,
+           "why": None},
+    "S1": {"comparable": True, "suppressed": True, "baseline_n": 8, "difference": None,
+           "why": "suppressed in the baseline"},
+    "E1": {"comparable": False, "why": "wording changed"},
+}  # fmt: skip
+RATE_CHANGES: dict[tuple[str, str], dict[str, Any]] = {
+    ("organisation", "SMALL"): {"baseline_rate": 0.5, "difference": 0.1, "ci_low": -0.04, "ci_high": 0.24,
+                                "z": 1.4, "p_value": 0.16, "significant": False, "why": None},
+    ("team", "T1"): {"baseline_rate": None, "difference": None, "why": "only in the repeat"},
+}  # fmt: skip
 REASONS = {"T4": "primary: 8 respondents < 11", "T5": "secondary: protects team/T4"}
 
 
@@ -110,9 +134,11 @@ def store(
     changes: dict[str, dict[str, Any]] | None = None,
     baseline_id: int | None = None,
     breakdowns: list[list[str]] | None = None,
+    rates: dict[tuple[str, str], tuple[int, int]] | None = None,
+    rate_changes: dict[tuple[str, str], dict[str, Any]] | None = None,
 ) -> None:
     """Write an analysis of the survey: the run, a finding per (group, question) and the organisation's
-    section means (``changes``: the overall row's change per question)."""
+    section means (``changes``: the overall row's change per question), and response rates if given."""
     rows = [
         finding(survey_id, b, g, q, n, p, change=(changes or {}).get(q) if b == "overall" else None)
         for (b, g), per_question in figures.items()
@@ -145,13 +171,25 @@ def store(
             )
             for q, (n, p) in overall.items()
         )
+        s.add_all(
+            SurveyResponseRate(
+                survey_id=survey_id,
+                breakdown=b,
+                group_label=g,
+                eligible=eligible,
+                responses=responses,
+                rate=responses / eligible if eligible else None,
+                change=(rate_changes or {}).get((b, g)),
+            )
+            for (b, g), (eligible, responses) in (rates or {}).items()
+        )
 
 
 def analysed_plan(slug: str | None = None) -> AnalysisWorld:
     """The small plan with a closed baseline survey analysed as FIGURES says."""
     plan_id, _ = create(SMALL_PLAN, slug=slug)
     survey_id = closed_survey(plan_id)
-    store(survey_id, FIGURES)
+    store(survey_id, FIGURES, rates=RATES)
     return AnalysisWorld(plan_id, survey_id)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import Float, Integer, Select, and_, case, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from plans.analysis_heatmap import FindingRow, GroupSummary
-from plans.models.analysis import SurveyAnalysis, SurveyGroupFinding, SurveySectionFinding
+from plans.models.analysis import SurveyAnalysis, SurveyGroupFinding, SurveyResponseRate, SurveySectionFinding
 
 OVERALL = "overall"  # the breakdown of the whole organisation, whose one group is ALL
 ALL = "all"
@@ -148,6 +148,30 @@ class AnalysisViewsRepository:
             )
         )
         return [_row(f) for f in found]
+
+    def response_rates(self, survey_id: int, breakdown: str, groups: Sequence[str]) -> list[SurveyResponseRate]:
+        """The stored response rates of these groups of an organisational breakdown."""
+        if not groups:
+            return []
+        return list(
+            self.session.scalars(
+                select(SurveyResponseRate).where(
+                    SurveyResponseRate.survey_id == survey_id,
+                    SurveyResponseRate.breakdown == breakdown,
+                    SurveyResponseRate.group_label.in_(list(groups)),
+                )
+            )
+        )
+
+    def organisation_rates(self, survey_id: int) -> list[SurveyResponseRate]:
+        """The stored response rate of the survey's organisation (one row; none before rates were stored)."""
+        return list(
+            self.session.scalars(
+                select(SurveyResponseRate).where(
+                    SurveyResponseRate.survey_id == survey_id, SurveyResponseRate.breakdown == "organisation"
+                )
+            )
+        )
 
     @staticmethod
     def finding_row(f: SurveyGroupFinding) -> FindingRow:

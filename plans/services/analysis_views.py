@@ -25,13 +25,14 @@ from plans.analysis_views import (
     NotComparable,
     QuestionColumn,
     QuestionHeadline,
+    ResponseRateView,
     SectionMean,
     SortKey,
     SortOrder,
 )
 from plans.domain.errors import InvalidInput, NotFound
 from plans.models import Survey, SurveyKind
-from plans.models.analysis import SurveyAnalysis, SurveyGroupFinding
+from plans.models.analysis import SurveyAnalysis, SurveyGroupFinding, SurveyResponseRate
 from plans.repositories.analysis_views import OVERALL, AnalysisViewsRepository, HiddenCounts
 from plans.repositories.surveys import SurveyRepository
 from plans.services.lifecycle import load_plan
@@ -106,6 +107,28 @@ def change_view(change: dict[str, Any] | None) -> ChangeView | None:
     )
 
 
+def rate_view(row: SurveyResponseRate) -> ResponseRateView:
+    """A stored response rate and its change against the baseline's (a change with no difference, or
+    none stored, gives no comparison and says why when it can)."""
+    change = row.change or {}
+    compared = change.get("difference") is not None
+
+    def figure(key: str) -> Any:
+        return change.get(key) if compared else None
+
+    return ResponseRateView(
+        eligible=row.eligible,
+        responses=row.responses,
+        rate=row.rate,
+        baseline_rate=figure("baseline_rate"),
+        difference=figure("difference"),
+        ci_low=figure("ci_low"),
+        ci_high=figure("ci_high"),
+        significant=figure("significant"),
+        why=None if compared or not change else str(change.get("why") or "not compared"),
+    )
+
+
 def _headline(f: SurveyGroupFinding, column: QuestionColumn, options: list[str]) -> QuestionHeadline:
     hidden = f.suppressed
     return QuestionHeadline(
@@ -160,13 +183,36 @@ def heatmap(
     """One page of the breakdown's heatmap: groups summarised and ordered from one aggregate query, then
     the findings of that page's groups only."""
     paged = paginate(repo.summaries(survey_id, breakdown), sort=sort, order=order, page=page, per_page=per_page)
+    groups = [s.group for s in paged.groups]
     return grid(
         breakdown=breakdown,
         columns=columns,
         overall=[repo.finding_row(f) for f in overall],
         paged=paged,
-        rows=repo.rows(survey_id, breakdown, [s.group for s in paged.groups]),
+        rows=repo.rows(survey_id, breakdown, groups),
+        rates={r.group_label: rate_view(r) for r in repo.response_rates(survey_id, breakdown, groups)},
     )
+
+
+def not_compared(
+    session: Session, analysis: SurveyAnalysis, headlines: Sequence[QuestionHeadline]
+) -> list[NotComparable]:
+    """The questions not compared with the baseline: those stored as not comparable, then the baseline's
+    closed questions the repeat survey no longer asks."""
+    out = [
+        NotComparable(question_id=h.question_id, text=h.text, why=h.change.why or "")
+        for h in headlines
+        if h.change is not None and not h.change.comparable
+    ]
+    baseline = SurveyRepository(session).get(analysis.baseline_survey_id) if analysis.baseline_survey_id else None
+    if baseline is not None:
+        asked = {h.question_id for h in headlines}
+        out += [
+            NotComparable(question_id=q["id"], text=str(q.get("text") or q["id"]), why="only in the baseline survey")
+            for q in baseline.questions
+            if isinstance(q, dict) and q.get("positive") and q.get("id") not in asked
+        ]
+    return out
 
 
 def analysis_view(
@@ -199,11 +245,13 @@ def analysis_view(
     names = breakdown_names(analysis, counts)
     chosen = chosen_breakdown(breakdown, names)
     by_breakdown = {c.breakdown: c for c in counts}
+    organisation = repo.organisation_rates(survey.id)
     return AnalysisView(
         analysed_at=analysis.analysed_at,
         threshold=analysis.threshold,
         respondents=analysis.respondents,
         baseline_survey_id=analysis.baseline_survey_id,
+        response_rate=rate_view(organisation[0]) if len(organisation) == 1 else None,
         breakdowns=names,
         headlines=headlines,
         sections=[
@@ -227,11 +275,7 @@ def analysis_view(
             for name in names
             for c in [by_breakdown[name]]
         ],
-        not_comparable=[
-            NotComparable(question_id=h.question_id, text=h.text, why=h.change.why or "")
-            for h in headlines
-            if h.change is not None and not h.change.comparable
-        ],
+        not_comparable=not_compared(session, analysis, headlines),
         heatmap=None
         if chosen is None
         else heatmap(

@@ -45,17 +45,20 @@ class TestCoordinatorPage:
         page = _as("cora@small.example", Role.COORDINATOR).get(f"/plans/{world.plan_id}/analysis")
         assert page.status_code == 200
         text = _text(page.text)
-        assert "Baseline survey: analysis" in text and "60 people responded." in text
+        assert "Baseline survey: analysis" in text and "60 people responded, 60% of the 100 staff who could." in text
         assert "K1 I know what coproduction means. Strongly agree: 36 · Agree: 0" in text
         assert "60 60% 47% to 71%" in text  # n, % positive, Wilson interval
         assert "What you know 1 60%" in text
         assert "team 5 3 1 1" in text and "ethnicity 2 2 0 0" in text
         rows = _heat_rows(page.text)
-        assert rows[0] == "Whole organisation 60 0 60% n 60 50% n 58 70% n 57"
+        assert rows[0] == "Whole organisation 60 0 60% 60 of 100 60% n 60 50% n 58 70% n 57"
+        # response rates stay visible for hidden groups: who answered is published, what they answered is not
         # T1: 95% on K1, 35 points above: the band in a symbol and in words, never colour alone
-        assert rows[1].startswith("T1 20 +11 95% ▲▲ +35 points, well above n 20")
+        assert rows[1].startswith("T1 20 +11 80% 20 of 25 95% ▲▲ +35 points, well above n 20")
         assert f"7% ▼▼ {MINUS}43 points, well below n 14" in rows[2]
-        assert rows[4] == f"T4 Hidden: fewer than 11 people answered 8 {DASH} Hidden n 8 Hidden n 8 Hidden n 8"
+        assert (
+            rows[4] == f"T4 Hidden: fewer than 11 people answered 8 {DASH} 80% 8 of 10 Hidden n 8 Hidden n 8 Hidden n 8"
+        )
         assert rows[5].startswith(f"T5 Hidden so that another hidden group cannot be worked out from it 5 {DASH}")
         assert 'class="app-heat app-heat--well_above"' in page.text and "How to read it" in text
         assert 'aria-sort="ascending"' in page.text  # sorted by name

@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
-from plans.models import Role
-from tests.analysis_page_world import FIGURES, analysed_plan, closed_survey
+from plans.models import Role, SurveyKind
+from tests.analysis_page_world import CHANGES, FIGURES, RATE_CHANGES, RATES, analysed_plan, closed_survey, store
 from tests.browser.axe import assert_accessible
 from tests.conftest import SMALL_PLAN
 from tests.support import create
@@ -18,6 +18,8 @@ from tests.support import create
 
 def test_every_state_of_the_analysis_page(page: Page, live_server: str, sign_in: Callable[..., int]) -> None:
     world = analysed_plan()
+    repeat = closed_survey(world.plan_id, SurveyKind.REPEAT, baseline_id=world.survey_id)
+    store(repeat, FIGURES, changes=CHANGES, baseline_id=world.survey_id, rates=RATES, rate_changes=RATE_CHANGES)
     waiting, _ = create(SMALL_PLAN, slug="small-plan-waiting")
     closed_survey(waiting)
     sign_in("cora@small.example", Role.COORDINATOR)
@@ -35,6 +37,9 @@ def test_every_state_of_the_analysis_page(page: Page, live_server: str, sign_in:
     expect(page.locator("#heatmap-status")).to_contain_text(f"Groups 3 to 4 of {len(FIGURES) - 3}")
     assert_accessible(page)
     page.goto(f"{base}?breakdown=ethnicity")
+    assert_accessible(page)
+    page.goto(f"{base}?kind=repeat")  # the repeat survey: changes against the baseline, and one not compared
+    expect(page.get_by_text("Not compared: wording changed")).to_be_visible()
     assert_accessible(page)
     page.goto(f"{live_server}/plans/{waiting}/analysis")
     expect(page.get_by_text("has not been analysed yet")).to_be_visible()

@@ -17,7 +17,16 @@ from plans.models import Survey, SurveyKind
 from plans.models.analysis import SurveyGroupFinding
 from plans.repositories.analysis_views import AnalysisViewsRepository
 from plans.services.analysis_views import plan_analysis
-from tests.analysis_page_world import FIGURES, analysed_plan, closed_survey, finding, store
+from tests.analysis_page_world import (
+    CHANGES,
+    FIGURES,
+    RATE_CHANGES,
+    RATES,
+    analysed_plan,
+    closed_survey,
+    finding,
+    store,
+)
 from tests.conftest import SMALL_PLAN, Database
 from tests.support import create
 
@@ -176,15 +185,12 @@ class TestPlanAnalysis:
         plan_id, _ = create(SMALL_PLAN)
         baseline = closed_survey(plan_id)
         repeat = closed_survey(plan_id, SurveyKind.REPEAT, baseline_id=baseline)
-        compared = {
-            "baseline_n": 50, "baseline_positive": 20, "baseline_pct": 0.4, "repeat_n": 60, "repeat_positive": 36,
-            "repeat_pct": 0.6, "difference": 0.2, "ci_low": 0.02, "ci_high": 0.38, "z": 2.1, "p_value": 0.036,
-            "significant": True, "suppressed": False, "why": None,
-        }  # fmt: skip
-        hidden = {"baseline_n": 8, "repeat_n": 58, "difference": None, "suppressed": True,
-                  "why": "suppressed in the baseline"}  # fmt: skip
-        changed = {"comparable": False, "why": "wording changed"}
-        store(repeat, FIGURES, changes={"K1": compared, "S1": hidden, "E1": changed}, baseline_id=baseline)
+        store(repeat, FIGURES, changes=CHANGES, baseline_id=baseline, rates=RATES, rate_changes=RATE_CHANGES)
+        with session_scope() as s:  # the baseline asked one more closed question, which the repeat dropped
+            asked = s.get(Survey, baseline)
+            assert asked is not None
+            extra = {"id": "X9", "text": "Gone now.", "answers": ["Yes", "No"], "positive": ["Yes"]}
+            asked.questions = [*asked.questions, extra]
         with session_scope() as s:
             a = plan_analysis(s, plan_id=plan_id, kind="repeat").analysis
         assert a is not None and a.baseline_survey_id == baseline
@@ -201,7 +207,17 @@ class TestPlanAnalysis:
             True, True, None, None, "suppressed in the baseline",
         )  # fmt: skip
         assert e1 and (e1.comparable, e1.difference, e1.why) == (False, None, "wording changed")
-        assert [(q.question_id, q.why) for q in a.not_comparable] == [("E1", "wording changed")]
+        assert [(q.question_id, q.why) for q in a.not_comparable] == [
+            ("E1", "wording changed"),
+            ("X9", "only in the baseline survey"),
+        ]
+        rate = a.response_rate
+        assert rate and (rate.eligible, rate.responses, rate.rate, rate.baseline_rate) == (100, 60, 0.6, 0.5)
+        assert (rate.difference, rate.significant, rate.why) == (0.1, False, None)
+        assert a.heatmap is not None
+        t1, t2 = a.heatmap.rows[:2]
+        assert t1.response_rate and (t1.response_rate.difference, t1.response_rate.why) == (None, "only in the repeat")
+        assert t2.response_rate and (t2.response_rate.rate, t2.response_rate.why) == (0.5, None)
 
     def test_a_hidden_headline_shows_no_figure_even_if_the_row_holds_one(self, db: Database) -> None:
         plan_id, _ = create(SMALL_PLAN)
