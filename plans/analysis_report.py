@@ -4,15 +4,14 @@ schema in docs/analysis.schema.json.
 
 Rendering adds nothing and hides nothing: the rows are the pipeline's, and a suppressed row has no
 value in any format (its ``n`` and reason are shown, as the findings frame holds them). Rows are
-encoded by Polars column by column, and written in chunks, so a national survey's millions of rows
-are not turned into Python objects one by one.
+encoded and written by Polars, column by column, so a national survey's millions of rows never become
+Python objects one by one.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
@@ -32,7 +31,6 @@ RESULT_FIELDS = (
     "suppressed",
     "reason",
 )
-CHUNK = 100_000  # result rows encoded and written at a time
 FORMATS = ("json", "csv", "html")
 
 
@@ -103,15 +101,13 @@ def with_distribution_json(findings: pl.DataFrame, analysis: Analysis) -> pl.Dat
     return pl.concat(parts).sort("__row").drop("__row")
 
 
-def _result_lines(report: Report) -> Iterator[str]:
+def _result_json(report: Report) -> pl.Series:
     """Each result row as one JSON object text, in the pipeline's order."""
     findings = with_distribution_json(report.analysis.findings, report.analysis)
     row = pl.struct(*RESULT_FIELDS).struct.json_encode()
-    encoded = findings.select(
+    return findings.select(
         pl.concat_str(row.str.head(-1), pl.lit(',"distribution":'), pl.col("distribution"), pl.lit("}")).alias("j")
     ).get_column("j")
-    for start in range(0, encoded.len(), CHUNK):
-        yield from encoded.slice(start, CHUNK).to_list()
 
 
 def _frame_json(frame: pl.DataFrame | None) -> bytes:
@@ -147,15 +143,13 @@ def write_json(report: Report, out: BinaryIO) -> None:
     """The whole report as one JSON document (docs/analysis.schema.json)."""
     head = json.dumps(_head(report), ensure_ascii=False, indent=1)
     out.write(head[:-2].encode() + b',\n "results": [\n')
-    first = True
-    lines: list[str] = []
-    for line in _result_lines(report):
-        lines.append(line)
-        if len(lines) == CHUNK:
-            out.write((b"" if first else b",\n") + ",\n".join(lines).encode())
-            first, lines = False, []
-    if lines:
-        out.write((b"" if first else b",\n") + ",\n".join(lines).encode())
+    rows = _result_json(report)
+    if rows.len():
+        # one object per line, a comma after all but the last; Polars writes the lines as they are (the
+        # encoded JSON escapes line breaks), so millions of rows never become Python strings
+        last = pl.int_range(pl.len()) == pl.len() - 1
+        lines = rows.to_frame().select(pl.when(last).then(pl.col("j")).otherwise(pl.col("j") + ","))
+        lines.write_csv(out, include_header=False, quote_style="never")
     analysis = report.analysis
     comparisons = [{"question": q, "why": why} for q, why in report.not_comparable]
     for name, frame in (
@@ -165,7 +159,7 @@ def write_json(report: Report, out: BinaryIO) -> None:
         ("gaps", report.gaps),
         ("changes", report.changes),
     ):
-        out.write(f'\n ],\n "{name}": '.encode() if name == "sections" else f',\n "{name}": '.encode())
+        out.write(f' ],\n "{name}": '.encode() if name == "sections" else f',\n "{name}": '.encode())
         out.write(_frame_json(frame))
     out.write(b',\n "not_comparable": ' + json.dumps(comparisons, ensure_ascii=False).encode() + b"\n}\n")
 
