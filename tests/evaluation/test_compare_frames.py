@@ -20,9 +20,9 @@ from evaluation.compare import (
     comparability,
     response_rate_changes,
     two_proportion_change,
-    two_sided_p,
 )
 from evaluation.findings import Question
+from evaluation.normal_tail import two_sided_p
 
 proportion = pytest.importorskip("statsmodels.stats.proportion")
 
@@ -147,10 +147,17 @@ class TestChanges:
         (row,) = changes(b, r, ["Q1"]).iter_rows(named=True)
         assert (row["difference"], row["z"], row["p_value"], row["significant"]) == (0.0, 0.0, 1.0, False)
 
-    def test_a_repeated_row_is_refused(self) -> None:
-        b = frame([("overall", "all", "Q1", 20, 10), ("overall", "all", "Q1", 20, 10)])
-        with pytest.raises(ValueError, match=r"baseline frame has more than one row for .*'Q1' \(row 2\)"):
-            changes(b, b.head(1), ["Q1"])
+    @pytest.mark.parametrize("also_in_the_other", [True, False])
+    def test_a_repeated_row_is_refused(self, also_in_the_other: bool) -> None:
+        twice = frame([("overall", "all", "Q1", 20, 10), ("team", "T1", "Q1", 20, 10), ("team", "T1", "Q1", 20, 10)])
+        other = frame([("overall", "all", "Q1", 20, 10)] + [("team", "T1", "Q1", 30, 10)] * also_in_the_other)
+        where = r"more than one row for breakdown='team', group='T1', question='Q1' \(rows 2, 3\)"
+        with pytest.raises(ValueError, match=f"the baseline frame has {where}"):
+            changes(twice, other, ["Q1"])
+        with pytest.raises(ValueError, match=f"the repeat frame has {where}"):
+            changes(other, twice, ["Q1"])
+        with pytest.raises(ValueError, match=f"the (baseline|repeat) frame has {where}"):
+            changes(twice, twice, ["Q1"])
 
     def test_missing_column(self) -> None:
         b = frame([("overall", "all", "Q1", 20, 10)])
