@@ -73,6 +73,30 @@ class TestComparability:
         assert why["B"] == "only in the baseline" and why["R"] == "only in the repeat"
         assert why["G"].startswith("wording changed; answer scale changed")
 
+    @settings(max_examples=50, deadline=None)
+    @given(
+        st.lists(st.sampled_from(["Q1", "Q2", "Q3", "Q4", "Q5"]), unique=True, min_size=1),
+        st.integers(0, 4),
+        st.sampled_from(["text", "options", "positive", "dropped"]),
+    )
+    def test_only_the_changed_question_is_not_comparable(self, ids: list[str], pick: int, field: str) -> None:
+        baseline = [q(qid, text=f"About {qid}") for qid in ids]
+        assert comparability(baseline, baseline) == (ids, [])
+        changed = ids[pick % len(ids)]
+        edit = {
+            "text": {"text": "Reworded"},
+            "options": {"options": AGREE[:4]},
+            "positive": {"positive": frozenset({"Agree"})},
+        }
+        repeat = [
+            q(qid, **({"text": f"About {qid}"} | edit.get(field, {}) if qid == changed else {"text": f"About {qid}"}))
+            for qid in ids
+            if not (field == "dropped" and qid == changed)
+        ]
+        comparable, not_comparable = comparability(baseline, repeat)
+        assert comparable == [qid for qid in ids if qid != changed]
+        assert [qid for qid, _ in not_comparable] == [changed]
+
     def test_a_repeated_id_is_refused(self) -> None:
         with pytest.raises(ValueError, match="repeat survey lists question 'Q1' twice"):
             comparability([q("Q1")], [q("Q1"), q("Q1")])
