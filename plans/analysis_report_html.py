@@ -90,18 +90,36 @@ def _headline(report: Report) -> list[dict[str, Any]]:
     return out
 
 
-def _changes(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
+def _change_text(c: dict[str, Any]) -> str:
+    """One group's change on one question, for a grid cell."""
+    if c["difference"] is None:
+        return f"no change shown: {c['why'] or 'not comparable'}"
+    return f"{_points(c['difference'])} points" + (", significant" if c["significant"] else "")
+
+
+def _changes(report: Report) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The change since the baseline: every question overall in full, then a grid per breakdown."""
+    rows = _rows(report.changes)
+    headline = [
         {
-            **r,
-            "before": pct(r["baseline_pct"]),
-            "after": pct(r["repeat_pct"]),
-            "change": "" if r["difference"] is None else f"{r['difference'] * 100:+.0f} points",
-            "ci": "" if r["ci_low"] is None else f"{r['ci_low'] * 100:+.0f} to {r['ci_high'] * 100:+.0f} points",
-            "p": "" if r["p_value"] is None else f"{r['p_value']:.3f}",
-            "significant_text": "" if r["significant"] is None else ("yes" if r["significant"] else "no"),
+            **c,
+            "before": pct(c["baseline_pct"]) or "not shown",
+            "after": pct(c["repeat_pct"]) or "not shown",
+            "change": _change_text(c),
+            "ci": "" if c["ci_low"] is None else f"{_points(c['ci_low'])} to {_points(c['ci_high'])} points",
+            "p": "" if c["p_value"] is None else f"{c['p_value']:.3f}",
         }
-        for r in rows
+        for c in rows
+        if c["breakdown"] == "overall"
+    ]
+    grids: dict[str, dict[str, dict[str, str]]] = {}
+    for c in rows:
+        if c["breakdown"] != "overall":
+            grids.setdefault(c["breakdown"], {}).setdefault(c["group"], {})[c["question"]] = _change_text(c)
+    questions = list(dict.fromkeys(c["question"] for c in rows))
+    return headline, [
+        {"name": name, "questions": questions, "rows": [{"group": g, "cells": cells} for g, cells in groups.items()]}
+        for name, groups in grids.items()
     ]
 
 
@@ -137,7 +155,7 @@ def render_html(report: Report) -> str:
         sections=[{**s, "mean": pct(s["mean_pct_positive"])} for s in sections],
         grids=[_grid(report, b) for b in names],
         gaps=_gaps(_rows(report.gaps)),
-        changes=_changes(_rows(report.changes)),
+        changes=_changes(report),
         comments=_rows(analysis.comments),
         pct=pct,
         interval=interval,
@@ -239,16 +257,21 @@ interval.</p>
 <ul>{% for qid, why in r.not_comparable %}<li>{{ qid }}: {{ why }}</li>{% endfor %}</ul>
 {% endif %}
 <div class="wrap"><table>
-<caption>Change in % positive per group and question (two-proportion z-test; significant at 95%)</caption>
-<thead><tr><th scope="col">Breakdown</th><th scope="col">Group</th><th scope="col">Question</th>
-<th scope="col">Baseline</th><th scope="col">Repeat</th><th scope="col">Change</th><th scope="col">95% interval</th>
-<th scope="col">p</th><th scope="col">Significant</th><th scope="col">Note</th></tr></thead>
-<tbody>{% for c in changes %}<tr><td>{{ c.breakdown }}</td><th scope="row">{{ c.group }}</th><td>{{ c.question }}</td>
-<td>{{ c.before }} (n {{ c.baseline_n if c.baseline_n is not none else "none" }})</td>
-<td>{{ c.after }} (n {{ c.repeat_n if c.repeat_n is not none else "none" }})</td>
-<td>{{ c.change }}</td><td>{{ c.ci }}</td><td>{{ c.p }}</td>
-<td>{{ c.significant_text }}</td><td>{{ c.why or "" }}</td></tr>{% endfor %}
+<caption>Change in % positive since the baseline, all respondents (two-proportion z-test, significant at 95%)</caption>
+<thead><tr><th scope="col">Question</th><th scope="col">Baseline</th><th scope="col">Repeat</th>
+<th scope="col">Change</th><th scope="col">95% interval</th><th scope="col">p</th></tr></thead>
+<tbody>{% for c in changes[0] %}<tr><th scope="row">{{ c.question }}</th><td>{{ c.before }} (n {{ c.baseline_n }})</td>
+<td>{{ c.after }} (n {{ c.repeat_n }})</td><td>{{ c.change }}</td><td>{{ c.ci }}</td><td>{{ c.p }}</td></tr>{% endfor %}
 </tbody></table></div>
+{% for g in changes[1] %}
+<div class="wrap"><table>
+<caption>Change in % positive since the baseline by {{ g.name }}</caption>
+<thead><tr><th scope="col">{{ g.name }}</th>
+{% for q in g.questions %}<th scope="col">{{ q }}</th>{% endfor %}</tr></thead>
+<tbody>{% for row in g.rows %}<tr><th scope="row">{{ row.group }}</th>
+{% for q in g.questions %}<td>{{ row.cells.get(q, "no change shown: not in both surveys") }}</td>{% endfor %}</tr>
+{% endfor %}</tbody></table></div>
+{% endfor %}
 {% endif %}
 
 {% if comments %}
