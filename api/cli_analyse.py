@@ -143,7 +143,22 @@ def build_report(
         changes=changed,
         not_comparable=tuple(not_comparable),
         baseline=earlier,
+        notes=_notes(definition, current, spec),
     )
+
+
+def _notes(definition: SurveyDefinition, responses: Responses, spec: AnalysisSpec) -> tuple[str, ...]:
+    """What the report leaves out and why: questions not scored, free text the file has no column for."""
+    scored = {q.id for q in spec.questions} | set(spec.comment_questions)
+    notes = []
+    for q in definition.questions:
+        if q.id in scored:
+            continue
+        if q.id not in responses.questions:
+            notes.append(f"{q.id} ({q.type.value}) has no column in {responses.source}: not reported")
+        else:
+            notes.append(f"{q.id} ({q.type.value}) has no positive answers, so no % positive: not reported")
+    return tuple(notes)
 
 
 def _spec(

@@ -35,6 +35,7 @@ TINY = {
         {"id": "Q1", "section": "s", "text": "I like it."},
         {"id": "Q2", "section": "s", "type": "yes_no", "text": "Did you?"},
         {"id": "F1", "section": "s", "type": "free_text", "text": "Anything else?"},
+        {"id": "M1", "section": "s", "type": "multiple_choice", "text": "Which?", "answers": ["X", "Y"]},
     ],
     "demographics": [{"id": "grade", "text": "Grade?", "options": ["A", "B"]}],
 }
@@ -112,6 +113,7 @@ class TestNumbers:
         groups = {(g["breakdown"], g["group"]): g for g in doc["groups"]}
         assert groups[("team", "C")]["respondents"] == 3  # who answered is shown, what they answered is not
         assert row(doc, "grade", "B", "Q2")["positive"] == sum(1 for i in range(18, 30) if i % 3)
+        assert doc["notes"] == ["M1 (multiple_choice) has no column in tiny.csv: not reported"]
 
     def test_comments_are_organisational_sorted_and_held_to_their_own_threshold(self, tiny: tuple[Path, Path]) -> None:
         survey, responses = tiny
