@@ -230,16 +230,23 @@ def paginate(
     per_page: int = PER_PAGE,
 ) -> Paged:
     """Order every group of a breakdown and keep those on (the clamped) ``page``."""
+    return paged(ordered(summaries, sort, order), sort=sort, order=order, page=page, per_page=per_page)
+
+
+def paged(
+    in_order: Sequence[GroupSummary], *, sort: SortKey, order: SortOrder, page: int = 1, per_page: int = PER_PAGE
+) -> Paged:
+    """The page of groups already in the order ``sort`` and ``order`` give (see ``ordered``)."""
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise ValueError(f"per_page must be between 1 and {MAX_PER_PAGE}, not {per_page}")
     return Paged(
-        groups=page_of(ordered(summaries, sort, order), page, per_page),
+        groups=page_of(in_order, page, per_page),
         sort=sort,
         order=order,
-        page=clamp(page, len(summaries), per_page),
+        page=clamp(page, len(in_order), per_page),
         per_page=per_page,
-        pages=pages(len(summaries), per_page),
-        total=len(summaries),
+        pages=pages(len(in_order), per_page),
+        total=len(in_order),
     )
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Float, Integer, Select, and_, case, cast, func, select
+from sqlalchemy import Float, Integer, and_, case, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from plans.analysis_heatmap import FindingRow, GroupSummary
@@ -76,22 +75,20 @@ class AnalysisViewsRepository:
             )
         ).all()
 
-    def _per_group(self, survey_id: int, breakdown: str | None = None) -> Select[Any]:
-        """One row per (breakdown, group): its largest n, the mean of its shown differences from the
-        organisation (points), whether any row is hidden, and the least reason of its hidden rows."""
+    def summaries(self, survey_id: int, breakdown: str) -> list[GroupSummary]:
+        """One summary per group of the breakdown, in no particular order: its largest n, the mean of its
+        shown differences from the organisation (points; the organisation's row joined per question), and
+        whether it is hidden, with the least reason of its hidden rows."""
         g = aliased(SurveyGroupFinding)
         o = aliased(SurveyGroupFinding)
         comparable = and_(g.suppressed.is_(False), g.pct_positive.is_not(None), o.pct_positive.is_not(None))
-        difference = case((comparable, (g.pct_positive - o.pct_positive) * 100.0))
-        hidden = case((g.suppressed.is_(True), 1), else_=0)
         query = (
             select(
-                g.breakdown.label("breakdown"),
-                g.group_label.label("group_label"),
-                func.max(g.n).label("n"),
-                cast(func.avg(difference), Float).label("mean_difference"),
-                cast(func.max(hidden), Integer).label("hidden"),
-                func.min(case((g.suppressed.is_(True), g.reason))).label("reason"),
+                g.group_label,
+                func.max(g.n),
+                cast(func.avg(case((comparable, (g.pct_positive - o.pct_positive) * 100.0))), Float),
+                cast(func.max(case((g.suppressed.is_(True), 1), else_=0)), Integer),
+                func.min(case((g.suppressed.is_(True), g.reason))),
             )
             .outerjoin(
                 o,
@@ -103,27 +100,33 @@ class AnalysisViewsRepository:
                     o.suppressed.is_(False),
                 ),
             )
-            .where(g.survey_id == survey_id, g.breakdown != OVERALL)
-            .group_by(g.breakdown, g.group_label)
+            .where(g.survey_id == survey_id, g.breakdown == breakdown)
+            .group_by(g.group_label)
         )
-        return query.where(g.breakdown == breakdown) if breakdown is not None else query
-
-    def summaries(self, survey_id: int, breakdown: str) -> list[GroupSummary]:
-        """One summary per group of the breakdown, in no particular order."""
         return [
             GroupSummary(
-                group=r.group_label,
-                n=r.n,
-                mean_difference=None if r.hidden else r.mean_difference,
-                suppressed=bool(r.hidden),
-                reason=r.reason if r.hidden else None,
+                group=group,
+                n=n,
+                mean_difference=None if hidden else mean,
+                suppressed=bool(hidden),
+                reason=reason if hidden else None,
             )
-            for r in self.session.execute(self._per_group(survey_id, breakdown))
+            for group, n, mean, hidden, reason in self.session.execute(query)
         ]
 
     def hidden_counts(self, survey_id: int) -> list[HiddenCounts]:
-        """Per breakdown (the organisation's left out): its groups, those hidden, those hidden secondarily."""
-        per_group = self._per_group(survey_id).subquery()
+        """Per breakdown (the organisation's left out): its groups, those hidden, and those hidden only
+        secondarily (the least reason of a group's hidden rows says "secondary")."""
+        per_group = (
+            select(
+                SurveyGroupFinding.breakdown.label("breakdown"),
+                cast(func.max(case((SurveyGroupFinding.suppressed.is_(True), 1), else_=0)), Integer).label("hidden"),
+                func.min(case((SurveyGroupFinding.suppressed.is_(True), SurveyGroupFinding.reason))).label("reason"),
+            )
+            .where(SurveyGroupFinding.survey_id == survey_id, SurveyGroupFinding.breakdown != OVERALL)
+            .group_by(SurveyGroupFinding.breakdown, SurveyGroupFinding.group_label)
+            .subquery()
+        )
         secondary = case((and_(per_group.c.hidden == 1, per_group.c.reason.like("secondary%")), 1), else_=0)
         query = select(
             per_group.c.breakdown,
@@ -137,17 +140,17 @@ class AnalysisViewsRepository:
         ]
 
     def rows(self, survey_id: int, breakdown: str, groups: Sequence[str]) -> list[FindingRow]:
-        """Every finding of these groups of the breakdown (one page's worth of groups)."""
+        """Every finding of these groups of the breakdown (one page's worth of groups), without the
+        distributions and changes the heatmap does not show."""
         if not groups:
             return []
-        found = self.session.scalars(
-            select(SurveyGroupFinding).where(
-                SurveyGroupFinding.survey_id == survey_id,
-                SurveyGroupFinding.breakdown == breakdown,
-                SurveyGroupFinding.group_label.in_(list(groups)),
-            )
+        f = SurveyGroupFinding
+        found = self.session.execute(
+            select(
+                f.group_label, f.question_id, f.n, f.pct_positive, f.ci_low, f.ci_high, f.suppressed, f.reason
+            ).where(f.survey_id == survey_id, f.breakdown == breakdown, f.group_label.in_(list(groups)))
         )
-        return [_row(f) for f in found]
+        return [FindingRow(*row) for row in found]
 
     def response_rates(self, survey_id: int, breakdown: str, groups: Sequence[str]) -> list[SurveyResponseRate]:
         """The stored response rates of these groups of an organisational breakdown."""

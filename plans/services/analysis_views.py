@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from plans.analysis_heatmap import PER_PAGE, grid, paginate
+from plans.analysis_heatmap import PER_PAGE, grid, paged
 from plans.analysis_views import (
     AnalysisPage,
     AnalysisState,
@@ -35,6 +35,7 @@ from plans.models import Survey, SurveyKind
 from plans.models.analysis import SurveyAnalysis, SurveyGroupFinding, SurveyResponseRate
 from plans.repositories.analysis_views import OVERALL, AnalysisViewsRepository, HiddenCounts
 from plans.repositories.surveys import SurveyRepository
+from plans.services import analysis_memo
 from plans.services.lifecycle import load_plan
 
 DEFAULT_BREAKDOWN = "team"
@@ -169,9 +170,9 @@ def chosen_breakdown(asked: str | None, names: Sequence[str]) -> str | None:
 
 
 def heatmap(
-    repo: AnalysisViewsRepository,
+    session: Session,
+    analysis: SurveyAnalysis,
     *,
-    survey_id: int,
     breakdown: str,
     columns: Sequence[QuestionColumn],
     overall: Sequence[SurveyGroupFinding],
@@ -180,15 +181,18 @@ def heatmap(
     page: int,
     per_page: int,
 ) -> Heatmap:
-    """One page of the breakdown's heatmap: groups summarised and ordered from one aggregate query, then
-    the findings of that page's groups only."""
-    paged = paginate(repo.summaries(survey_id, breakdown), sort=sort, order=order, page=page, per_page=per_page)
-    groups = [s.group for s in paged.groups]
+    """One page of the breakdown's heatmap: its groups summarised and ordered (one aggregate query per
+    stored run and breakdown, remembered), then the findings and rates of that page's groups only."""
+    repo = AnalysisViewsRepository(session)
+    in_order = analysis_memo.ordered_groups(session, analysis, breakdown, sort, order)
+    page_groups = paged(in_order, sort=sort, order=order, page=page, per_page=per_page)
+    groups = [s.group for s in page_groups.groups]
+    survey_id = analysis.survey_id
     return grid(
         breakdown=breakdown,
         columns=columns,
         overall=[repo.finding_row(f) for f in overall],
-        paged=paged,
+        paged=page_groups,
         rows=repo.rows(survey_id, breakdown, groups),
         rates={r.group_label: rate_view(r) for r in repo.response_rates(survey_id, breakdown, groups)},
     )
@@ -241,7 +245,7 @@ def analysis_view(
     sections = sorted(
         repo.overall_sections(survey.id), key=lambda s: (section_order.get(s.section_id, last), s.section_id)
     )
-    counts = repo.hidden_counts(survey.id)
+    counts = analysis_memo.hidden_counts(session, analysis)
     names = breakdown_names(analysis, counts)
     chosen = chosen_breakdown(breakdown, names)
     by_breakdown = {c.breakdown: c for c in counts}
@@ -279,8 +283,8 @@ def analysis_view(
         heatmap=None
         if chosen is None
         else heatmap(
-            repo,
-            survey_id=survey.id,
+            session,
+            analysis,
             breakdown=chosen,
             columns=columns,
             overall=overall,

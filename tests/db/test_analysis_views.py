@@ -6,15 +6,17 @@ baseline as it was stored."""
 from __future__ import annotations
 
 import random
+from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import event, insert, update
 
 from plans.analysis_heatmap import FindingRow, is_secondary, summarise
 from plans.db import session_scope
 from plans.domain.errors import InvalidInput, NotFound
-from plans.models import Survey, SurveyKind
-from plans.models.analysis import SurveyGroupFinding
+from plans.models import Survey, SurveyKind, utcnow
+from plans.models.analysis import SurveyAnalysis, SurveyGroupFinding
 from plans.repositories.analysis_views import AnalysisViewsRepository
 from plans.services.analysis_views import plan_analysis
 from tests.analysis_page_world import (
@@ -232,3 +234,40 @@ class TestPlanAnalysis:
         assert a is not None
         k1 = a.headlines[0]
         assert (k1.suppressed, k1.n, k1.pct_positive, k1.ci_low, k1.distribution) == (True, 9, None, None, None)
+
+
+class TestRemembered:
+    def test_a_new_run_is_read_afresh_and_the_same_run_is_not_aggregated_again(self, db: Database) -> None:
+        world = analysed_plan()
+        statements: list[str] = []
+
+        def heat(**kw: Any) -> list[tuple[str, float | None]]:
+            with session_scope() as s:
+                event.listen(s.get_bind(), "before_cursor_execute", record)
+                try:
+                    a = plan_analysis(s, plan_id=world.plan_id, kind="baseline", **kw).analysis
+                finally:
+                    event.remove(s.get_bind(), "before_cursor_execute", record)
+            assert a and a.heatmap
+            return [(r.group, r.mean_difference) for r in a.heatmap.rows]
+
+        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        first = heat(sort="difference")
+        aggregates = sum("avg(" in s.lower() for s in statements)
+        assert aggregates == 1
+        statements.clear()
+        assert heat(sort="difference") == first and heat(sort="name", page=1)[0][0] == "T1"
+        assert not any("avg(" in s.lower() for s in statements)  # remembered: paging and sorting again
+        with session_scope() as s:  # a re-analysis: T3 now far below, and a new run time
+            s.execute(
+                update(SurveyGroupFinding)
+                .where(SurveyGroupFinding.group_label == "T3", SurveyGroupFinding.question_id == "K1")
+                .values(pct_positive=0.0, ci_low=0.0, ci_high=0.2)
+            )
+            s.execute(update(SurveyAnalysis).values(analysed_at=utcnow() + timedelta(seconds=1)))
+        again = heat(sort="difference")
+        # T3 against the organisation: K1 0% - 60%, S1 6/11 - 50%, E1 8/11 - 40/57, in points
+        expected = (-60 + (600 / 11 - 50) + (800 / 11 - 4000 / 57)) / 3
+        assert again[0][0] == "T3" and again[0][1] == pytest.approx(expected)
