@@ -14,8 +14,9 @@ blanks. Then times, warm, ``--repeats`` times each, the ways the JSON can leave 
 * ``copy_json_text`` (PostgreSQL): the JSON text streamed by COPY and decoded by Polars;
 
 and ``responses_frame``, the repository method as shipped (its chosen way plus the team hierarchy),
-end to end. The data goes into a temporary SQLite file or a PostgreSQL schema of its own
-(``bench_analysis_frame``), dropped at the end.
+end to end; then the whole analysis service (``analyse_survey``: frame, pipeline, every group's rows
+stored and committed), with the part spent storing. The data goes into a temporary SQLite file or a
+PostgreSQL schema of its own (``bench_analysis_frame``), dropped at the end.
 
     python -m bench.analysis_frame [--db sqlite|postgresql|both] [--responses 100000] [--repeats 3] [--json PATH]
 """
@@ -295,7 +296,44 @@ def measure(url: str, survey_id: int, repeats: int) -> dict[str, Any]:
             times.append(time.perf_counter() - start)
     out["responses_frame"] = summary(times[1:])
     out["frame"] = {"rows": frame.height, "columns": frame.width, "mb": round(frame.estimated_size() / 2**20, 1)}
+    out["analyse_survey"] = analyse_end_to_end(engine, survey_id, repeats)
     return out
+
+
+def analyse_end_to_end(engine: Any, survey_id: int, repeats: int) -> dict[str, Any]:
+    """The whole service as the flow's task runs it (frame, pipeline, every row stored, committed),
+    ``repeats`` times: each after the first replaces the last analysis. Also the part spent storing."""
+    from plans.db import session_scope
+    from plans.repositories.analysis import AnalysisRepository
+    from plans.services import analysis
+
+    totals, stores = [], []
+    original = AnalysisRepository.replace_results
+    spent: list[float] = []
+
+    def timed_replace(self: Any, **kwargs: Any) -> None:
+        start = time.perf_counter()
+        original(self, **kwargs)
+        spent.append(time.perf_counter() - start)
+
+    AnalysisRepository.replace_results = timed_replace  # type: ignore[method-assign]
+    try:
+        for _ in range(repeats):
+            spent.clear()
+            start = time.perf_counter()
+            with session_scope(engine) as s:
+                outcome = analysis.analyse_survey(s, survey_id=survey_id)
+            totals.append(time.perf_counter() - start)
+            stores.append(sum(spent))
+    finally:
+        AnalysisRepository.replace_results = original  # type: ignore[method-assign]
+    return {
+        "total_s": summary(totals),
+        "storing_s": summary(stores),
+        "findings_rows": outcome.findings,
+        "sections_rows": outcome.sections,
+        "respondents": outcome.respondents,
+    }
 
 
 def run(which: str, responses: int, repeats: int) -> dict[str, Any]:

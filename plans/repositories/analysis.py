@@ -1,13 +1,15 @@
 """All SQL of a survey's analysis: its stored responses read as the analysis's responses frame, the
 eligible headcounts per organisational group, and the results written back.
 
-**Reading.** One row per response, built without a Python loop per response: the answers and
-demographics leave the database as JSON text, in batches (a server-side cursor on PostgreSQL, so a
-national survey's million responses never sit in memory as Python objects all at once), and Polars
-reads each batch as NDJSON into one String column per question and demographic.
-``bench/analysis_frame.py`` measures this against ``str.json_decode``, against extracting each key in
-SQL (``json_extract`` / ``->>``) and against COPY on PostgreSQL (docs/performance.md). Each response's
-team gets its place from one recursive query over the organisation's teams:
+**Reading.** One row per response, built without a Python loop per response, in the way
+``bench/analysis_frame.py`` measured fastest on each database (figures in docs/performance.md):
+
+* PostgreSQL: each question and demographic extracted in SQL (``answers ->> 'Q1'``) and the rows streamed
+  by COPY as CSV into a temporary file, which Polars reads;
+* SQLite: the answers and demographics as JSON text, fetched in batches, each batch read by Polars as
+  NDJSON (``json_extract`` per key in SQL was slower, and so was ``str.json_decode``).
+
+Each response's team gets its place from one recursive query over the organisation's teams:
 
 * ``team``: the response's team code;
 * ``directorate``: the code of the team's top-level ancestor (a team with no parent is its own
@@ -30,6 +32,7 @@ breakdowns reach millions of rows).
 from __future__ import annotations
 
 import io
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +53,7 @@ from plans.models import (
 )
 
 HIERARCHY = ("organisation", "directorate", "team")
+KEY = "__team_id"  # the response's team while it is placed (a question may well be called team_id)
 NOT_IN_FRAME = frozenset({"multiple_choice"})
 BATCH = 50_000
 # above this many rows, PostgreSQL takes them by COPY (a few thousand go as fast by executemany)
@@ -114,35 +118,56 @@ class AnalysisRepository:
         column per demographic and per question (null where not answered)."""
         survey, org_id, org_code = self._organisation(survey_id)
         columns = frame_columns(survey)
-        raw = pl.concat(self._json_chunks(survey_id, columns), how="vertical")
-        places = self.team_places(org_id, org_code)
-        frame = raw.join(places, on="team_id", how="left")
+        if self.session.get_bind().dialect.name == "postgresql":
+            raw = self._copied(survey_id, columns)
+        else:
+            raw = pl.concat(self._json_batches(survey_id, columns), how="vertical")
+        places = self.team_places(org_id, org_code).rename({"team_id": KEY})
+        frame = raw.join(places, on=KEY, how="left")
         lost = frame.filter(pl.col("team").is_null())
         if lost.height:
             raise ValueError(
-                f"survey {survey_id}: responses of team id {lost['team_id'][0]} are outside organisation {org_code}"
+                f"survey {survey_id}: responses of team id {lost[KEY][0]} are outside organisation {org_code}"
             )
         return frame.select(*HIERARCHY[::-1], *columns.demographics, *columns.questions)
 
-    def _json_chunks(self, survey_id: int, columns: FrameColumns) -> list[pl.DataFrame]:
-        """The responses in batches straight from the driver's cursor (on PostgreSQL a server-side one,
-        so the driver never holds all the rows either), each batch decoded as it arrives."""
-        conn = self.session.connection()
-        dbapi: Any = conn.connection.driver_connection
-        if conn.dialect.name == "postgresql":
-            cursor = dbapi.cursor(name="responses_frame")
-            sql = "SELECT team_id, answers::text, demographics::text FROM survey_responses WHERE survey_id = %s"
-        else:
-            cursor = dbapi.cursor()
-            sql = "SELECT team_id, answers, demographics FROM survey_responses WHERE survey_id = ?"
-        chunks = []
+    def _copied(self, survey_id: int, columns: FrameColumns) -> pl.DataFrame:
+        """PostgreSQL: each key extracted in SQL (``->>``) and the rows streamed by COPY as CSV into a
+        temporary file that Polars reads: no Python object per response or value, and the text waits on
+        disk rather than in memory beside the frame."""
+        from psycopg import sql
+
+        fields: list[sql.Composable] = [sql.SQL("team_id")]
+        fields += [sql.SQL("answers ->> {}").format(sql.Literal(q)) for q in columns.questions]
+        fields += [sql.SQL("demographics ->> {}").format(sql.Literal(d)) for d in columns.demographics]
+        query = sql.SQL("COPY (SELECT {} FROM survey_responses WHERE survey_id = {}) TO STDOUT (FORMAT csv)").format(
+            sql.SQL(", ").join(fields), sql.Literal(survey_id)
+        )
+        schema = {KEY: pl.Int64, **{c: pl.String for c in (*columns.questions, *columns.demographics)}}
+        dbapi: Any = self.session.connection().connection.driver_connection
+        with tempfile.TemporaryFile() as spool:
+            with dbapi.cursor() as cursor, cursor.copy(query) as copy:
+                for block in copy:
+                    spool.write(block)
+            if spool.tell() == 0:
+                return pl.DataFrame(schema=schema)
+            spool.seek(0)
+            return pl.read_csv(spool, has_header=False, new_columns=list(schema), schema=schema)
+
+    def _json_batches(self, survey_id: int, columns: FrameColumns) -> list[pl.DataFrame]:
+        """SQLite: the answers and demographics as JSON text, in batches from the cursor, each batch
+        decoded by Polars as it arrives."""
+        cursor: Any = self.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        batches = []
         try:
-            cursor.execute(sql, (survey_id,))
+            cursor.execute(
+                "SELECT team_id, answers, demographics FROM survey_responses WHERE survey_id = ?", (survey_id,)
+            )
             while rows := cursor.fetchmany(BATCH):
-                chunks.append(_decode(rows, columns))
+                batches.append(_decode(rows, columns))
         finally:
             cursor.close()
-        return chunks or [_decode([], columns)]
+        return batches or [_decode([], columns)]
 
     def eligible_by_group(self, survey_id: int) -> pl.DataFrame:
         """breakdown (organisation, directorate, team), group, eligible: the headcounts fixed when the
@@ -362,7 +387,7 @@ def _decode(rows: Sequence[tuple[int, str, str]], columns: FrameColumns) -> pl.D
     ``str.json_decode`` decodes the same column (bench/analysis_frame.py); keys not asked for (multiple
     choice) are skipped, keys not answered come out null."""
     team_ids, answers, demographics = zip(*rows, strict=True) if rows else ((), (), ())
-    parts = [pl.DataFrame({"team_id": pl.Series(team_ids, dtype=pl.Int64)})]
+    parts = [pl.DataFrame({KEY: pl.Series(team_ids, dtype=pl.Int64)})]
     for texts, keys in ((answers, columns.questions), (demographics, columns.demographics)):
         schema = {k: pl.String for k in keys}
         if keys and texts:
