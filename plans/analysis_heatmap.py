@@ -282,6 +282,7 @@ def grid(
         rows=[
             HeatmapRow(
                 group=s.group,
+                name=None,
                 n=s.n,
                 mean_difference=s.mean_difference,
                 suppressed=s.suppressed,

@@ -70,6 +70,7 @@ class HeatmapRow(BaseModel):
     """A group of the breakdown and its cells, one per column."""
 
     group: str
+    name: str | None = Field(description="the team's or directorate's name, for organisational breakdowns")
     n: int = Field(description="the most answers the group gave to any one question")
     mean_difference: float | None = Field(description="mean of the shown cells' differences (points)")
     suppressed: bool

@@ -16,6 +16,7 @@ from sqlalchemy import Float, Integer, and_, case, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
 from plans.analysis_heatmap import FindingRow, GroupSummary
+from plans.models import Team
 from plans.models.analysis import SurveyAnalysis, SurveyGroupFinding, SurveyResponseRate, SurveySectionFinding
 
 OVERALL = "overall"  # the breakdown of the whole organisation, whose one group is ALL
@@ -175,6 +176,15 @@ class AnalysisViewsRepository:
                 )
             )
         )
+
+    def team_names(self, organisation_id: int, codes: Sequence[str]) -> dict[str, str]:
+        """The names of the organisation's teams (and directorates) with these codes."""
+        if not codes:
+            return {}
+        found = self.session.execute(
+            select(Team.code, Team.name).where(Team.organisation_id == organisation_id, Team.code.in_(list(codes)))
+        )
+        return {code: name for code, name in found}
 
     @staticmethod
     def finding_row(f: SurveyGroupFinding) -> FindingRow:

@@ -40,6 +40,8 @@ from plans.services.lifecycle import load_plan
 
 DEFAULT_BREAKDOWN = "team"
 CROSSED = " x "  # how a crossed breakdown's name joins its columns: "team x ethnicity"
+GROUP_SEP = " / "  # how a crossed breakdown's group joins its values: "T01 / White"
+NAMED = ("team", "directorate")  # breakdowns whose groups are team codes, shown with the team's name
 
 
 def _kind(kind: str) -> SurveyKind:
@@ -180,15 +182,17 @@ def heatmap(
     order: SortOrder,
     page: int,
     per_page: int,
+    organisation_id: int | None = None,
 ) -> Heatmap:
     """One page of the breakdown's heatmap: its groups summarised and ordered (one aggregate query per
-    stored run and breakdown, remembered), then the findings and rates of that page's groups only."""
+    stored run and breakdown, remembered), then the findings and rates of that page's groups only, and
+    for teams and directorates their names (the analysis labels them by code)."""
     repo = AnalysisViewsRepository(session)
     in_order = analysis_memo.ordered_groups(session, analysis, breakdown, sort, order)
     page_groups = paged(in_order, sort=sort, order=order, page=page, per_page=per_page)
     groups = [s.group for s in page_groups.groups]
     survey_id = analysis.survey_id
-    return grid(
+    heat = grid(
         breakdown=breakdown,
         columns=columns,
         overall=[repo.finding_row(f) for f in overall],
@@ -196,6 +200,13 @@ def heatmap(
         rows=repo.rows(survey_id, breakdown, groups),
         rates={r.group_label: rate_view(r) for r in repo.response_rates(survey_id, breakdown, groups)},
     )
+    if breakdown.split(CROSSED)[0] in NAMED and organisation_id is not None:
+        names = repo.team_names(organisation_id, [g.split(GROUP_SEP)[0] for g in groups])
+        for row in heat.rows:
+            code, *rest = row.group.split(GROUP_SEP)
+            if code in names:
+                row.name = GROUP_SEP.join([names[code], *rest])
+    return heat
 
 
 def not_compared(
@@ -229,8 +240,10 @@ def analysis_view(
     order: SortOrder = "asc",
     page: int = 1,
     per_page: int = PER_PAGE,
+    organisation_id: int | None = None,
 ) -> AnalysisView:
-    """The stored analysis of a survey, with one page of the chosen breakdown's heatmap."""
+    """The stored analysis of a survey, with one page of the chosen breakdown's heatmap (teams named
+    from ``organisation_id``'s teams when given)."""
     repo = AnalysisViewsRepository(session)
     overall = repo.overall(survey.id)
     columns = columns_of(survey, [f.question_id for f in overall])
@@ -292,6 +305,7 @@ def analysis_view(
             order=order,
             page=page,
             per_page=per_page,
+            organisation_id=organisation_id,
         ),
     )
 
@@ -336,6 +350,7 @@ def plan_analysis(
             order=order,
             page=page,
             per_page=per_page,
+            organisation_id=plan.organisation_id,
         ),
     )
 

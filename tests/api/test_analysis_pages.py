@@ -33,6 +33,13 @@ def _text(html: str) -> str:
     return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))).strip()
 
 
+def _groups(html: str) -> list[str]:
+    """The group of each heatmap row after the organisation's (its code, or its name with the code)."""
+    table = html.split('class="nhsuk-table app-heatmap"', 1)[1].split("</table>", 1)[0]
+    heads = [_text(h.split("<br>")[0]) for h in re.findall(r'<th[^>]*scope="row">(.*?)</th>', table, flags=re.S)]
+    return heads[1:]
+
+
 def _heat_rows(html: str) -> list[str]:
     """The text of each body row of the heatmap (the organisation's first)."""
     table = html.split('class="nhsuk-table app-heatmap"', 1)[1].split("</table>", 1)[0]
@@ -54,7 +61,8 @@ class TestCoordinatorPage:
         assert rows[0] == "Whole organisation 60 0 60% 60 of 100 60% n 60 50% n 58 70% n 57"
         # response rates stay visible for hidden groups: who answered is published, what they answered is not
         # T1: 95% on K1, 35 points above: the band in a symbol and in words, never colour alone
-        assert rows[1].startswith("T1 20 +11 80% 20 of 25 95% ▲▲ +35 points, well above n 20")
+        # teams are stored by code and shown with their names where the organisation has them
+        assert rows[1].startswith("Team One (T1) 20 +11 80% 20 of 25 95% ▲▲ +35 points, well above n 20")
         assert f"7% ▼▼ {MINUS}43 points, well below n 14" in rows[2]
         assert (
             rows[4] == f"T4 Hidden: fewer than 11 people answered 8 {DASH} 80% 8 of 10 Hidden n 8 Hidden n 8 Hidden n 8"
@@ -76,7 +84,7 @@ class TestCoordinatorPage:
         c = _as("cora@small.example", Role.COORDINATOR)
         base = f"/plans/{world.plan_id}/analysis"
         page = c.get(f"{base}?sort=difference&order=desc&per_page=2&page=2")
-        assert [r.split(" ")[0] for r in _heat_rows(page.text)[1:]] == ["T2", "T4"]
+        assert _groups(page.text) == ["Team Two (T2)", "T4"]
         assert "Groups 3 to 4 of 5, sorted by mean difference from the organisation (highest first)" in _text(page.text)
         links = set(re.findall(r'href="([^"]+)"', unescape(page.text)))
         keep = "kind=baseline&breakdown=team"
@@ -87,12 +95,12 @@ class TestCoordinatorPage:
         assert f"{base}?kind=baseline&breakdown=ethnicity&sort=difference&order=desc&page=1&per_page=2#heatmap" in links
         assert f"{base}?kind=repeat" in links  # the other survey: from its defaults
         past = c.get(f"{base}?per_page=2&page=99")  # past the end: the last page
-        assert [r.split(" ")[0] for r in _heat_rows(past.text)[1:]] == ["T5"]
+        assert _groups(past.text) == ["T5"]
 
     def test_other_breakdown_and_refusals(self, world: AnalysisWorld) -> None:
         c = _as("cora@small.example", Role.COORDINATOR)
         eth = c.get(f"/plans/{world.plan_id}/analysis?breakdown=ethnicity")
-        assert [r.split(" ")[0] for r in _heat_rows(eth.text)[1:]] == ["Black", "White"]
+        assert _groups(eth.text) == ["Black and minority ethnic", "White"]
         bad = c.get(f"/plans/{world.plan_id}/analysis?breakdown=staff_group")
         assert bad.status_code == 422 and "has no breakdown" in bad.text
         assert c.get(f"/plans/{world.plan_id}/analysis?sort=colour").status_code == 422

@@ -170,6 +170,28 @@ class TestPlanAnalysis:
             with pytest.raises(InvalidInput, match="breakdown: the analysis has no breakdown 'staff' "):
                 plan_analysis(s, plan_id=world.plan_id, kind="baseline", breakdown="staff")
 
+    def test_team_names_for_teams_directorates_and_crossed_groups(self, db: Database) -> None:
+        plan_id, _ = create(SMALL_PLAN)
+        survey_id = closed_survey(plan_id)
+        figures = {
+            ("overall", "all"): FIGURES[("overall", "all")],
+            ("directorate", "D1"): FIGURES[("team", "T1")],
+            ("team x ethnicity", "T2 / White"): FIGURES[("team", "T2")],
+            ("team x ethnicity", "T9 / White"): FIGURES[("team", "T3")],  # no such team: its code alone
+            ("ethnicity", "T1"): FIGURES[("team", "T3")],  # a demographic's value that looks like a code: not named
+        }
+        store(survey_id, figures, breakdowns=[["directorate"], ["ethnicity"], ["team", "ethnicity"]])
+        with session_scope() as s:
+
+            def names(breakdown: str) -> list[tuple[str, str | None]]:
+                a = plan_analysis(s, plan_id=plan_id, kind="baseline", breakdown=breakdown).analysis
+                assert a and a.heatmap
+                return [(r.group, r.name) for r in a.heatmap.rows]
+
+            assert names("directorate") == [("D1", "Directorate One")]
+            assert names("team x ethnicity") == [("T2 / White", "Team Two / White"), ("T9 / White", None)]
+            assert names("ethnicity") == [("T1", None)]
+
     def test_no_breakdown_beyond_the_organisation_and_the_first_when_no_teams(self, db: Database) -> None:
         plan_id, _ = create(SMALL_PLAN)
         only = closed_survey(plan_id)
