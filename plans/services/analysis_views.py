@@ -41,7 +41,8 @@ from plans.services.lifecycle import load_plan
 DEFAULT_BREAKDOWN = "team"
 CROSSED = " x "  # how a crossed breakdown's name joins its columns: "team x ethnicity"
 GROUP_SEP = " / "  # how a crossed breakdown's group joins its values: "T01 / White"
-NAMED = ("team", "directorate")  # breakdowns whose groups are team codes, shown with the team's name
+NAMED = ("team", "directorate")
+ORGANISATION = "organisation"  # breakdowns whose groups are team codes, shown with the team's name
 
 
 def _kind(kind: str) -> SurveyKind:
@@ -152,8 +153,9 @@ def _headline(f: SurveyGroupFinding, column: QuestionColumn, options: list[str])
 
 
 def breakdown_names(analysis: SurveyAnalysis, counts: Sequence[HiddenCounts]) -> list[str]:
-    """The breakdowns with groups stored, in the order analysed (any stored but not listed, by name)."""
-    stored = {c.breakdown for c in counts}
+    """The breakdowns with groups stored, in the order analysed (any stored but not listed, by name); the
+    organisation as a breakdown of its one group is the whole organisation again, so it is left out."""
+    stored = {c.breakdown for c in counts if not (c.breakdown == ORGANISATION and c.groups == 1)}
     listed = [CROSSED.join(b) for b in analysis.breakdowns or [] if b]
     names = list(dict.fromkeys(n for n in listed if n in stored))
     return names + sorted(stored - set(names))

@@ -10,10 +10,11 @@ from html import unescape
 import pytest
 from fastapi.testclient import TestClient
 
+from plans.domain.stages import Stage
 from plans.models import Role
 from tests.analysis_page_world import AnalysisWorld, analysed_plan, closed_survey
 from tests.conftest import SMALL_PLAN, Database
-from tests.support import create
+from tests.support import create, walk_to
 from tests.web import client, make_user, signed_in
 
 
@@ -122,6 +123,32 @@ class TestCoordinatorPage:
         c = _as("cora@small.example", Role.COORDINATOR)
         for path in (f"/plans/{world.plan_id}", f"/plans/{world.plan_id}/survey"):
             assert f'href="/plans/{world.plan_id}/analysis' in c.get(path).text, path
+
+
+class TestAfterTheRealAnalysis:
+    def test_a_plan_walked_through_both_surveys(self, db: Database) -> None:
+        """The page over what the analysis flow's service stored for the small plan's surveys (tests.support
+        answers them and runs the analysis as the lifecycle flow does when a survey closes)."""
+        plan_id, people = create(SMALL_PLAN)
+        walk_to(plan_id, people, Stage.CLOSED)
+        c = _as("cora@small.example", Role.COORDINATOR)
+        for kind in ("baseline", "repeat"):
+            body = c.get(f"/api/v1/plans/{plan_id}/analysis?kind={kind}").json()
+            a = body["analysis"]
+            assert body["state"] == "analysed" and [h["question_id"] for h in a["headlines"]] == ["K1", "S1", "E1"]
+            assert "organisation" not in a["breakdowns"] and a["heatmap"]["breakdown"] == "team"
+            assert a["response_rate"]["eligible"] == 22
+            for row in a["heatmap"]["rows"]:
+                for cell in row["cells"]:
+                    if cell["state"] != "shown":
+                        assert {k for k, v in cell.items() if v is not None} <= {"question_id", "n", "state", "reason"}
+            page = c.get(f"/plans/{plan_id}/analysis?kind={kind}")
+            assert page.status_code == 200
+            for cell in re.findall(r'<td class="app-heat app-heat--hidden">(.*?)</td>', page.text, flags=re.S):
+                assert re.fullmatch(r"Hidden n \d+", _text(cell)), cell
+        assert all(h["change"]["comparable"] for h in a["headlines"])  # the repeat, against the baseline
+        directorates = c.get(f"/api/v1/plans/{plan_id}/analysis?breakdown=directorate").json()["analysis"]["heatmap"]
+        assert [(r["group"], r["name"]) for r in directorates["rows"]] == [("D1", "Directorate One")]
 
 
 class TestJson:
