@@ -12,7 +12,7 @@ from plans.db import session_scope
 from plans.models import SurveyAnalysis, SurveyGroupFinding, SurveyResponseRate, SurveySectionFinding, utcnow
 from plans.repositories import analysis as analysis_repo
 from plans.repositories.analysis import AnalysisRepository
-from tests.analysis_world import make_survey, make_world
+from tests.analysis_world import QUESTIONS, make_survey, make_world
 from tests.conftest import Database
 
 TEXT = 'Two lines,\nwith "quotes", a tab\tand ünïcode ✓'
@@ -58,12 +58,20 @@ class TestResponsesFrame:
         assert rows["S1"]["A1"] is None and rows["S1"]["staff_group"] is None
 
     def test_reads_in_batches(self, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(analysis_repo, "BATCH", 2)
+        monkeypatch.setattr(analysis_repo, "BATCH", 2)  # SQLite's batches; PostgreSQL streams one COPY
         world = make_world()
         survey_id = make_survey(world, RESPONSES)
         with session_scope() as s:
             frame = AnalysisRepository(s).responses_frame(survey_id)
         assert frame.height == 5 and frame["C1"].drop_nulls().to_list() == [TEXT]
+
+    def test_a_question_may_be_called_team_id(self, db: Database) -> None:
+        world = make_world()
+        questions = [dict(QUESTIONS[0], id="team_id")]
+        survey_id = make_survey(world, [("T1", {"team_id": "Agree"}, {})], questions=questions)
+        with session_scope() as s:
+            frame = AnalysisRepository(s).responses_frame(survey_id)
+        assert frame.select("team", "team_id").rows() == [("T1", "Agree")]
 
     def test_a_survey_without_responses_is_an_empty_frame_with_every_column(self, db: Database) -> None:
         world = make_world()
