@@ -137,25 +137,23 @@ def hide_cells(
     relations: list[list[int]],
     threshold: int,
     what: str,
+    noun: str = "respondents",
 ) -> dict[int, Suppression]:
-    """The suppression pattern over the cells: hidden in their own right where ``m`` (the fewest answers
-    to a question, or the count itself) is below the threshold; solid (an unknown for every question)
-    where ``m`` is above 0."""
+    """The suppression pattern over the cells, sized by their respondents: hidden in their own right
+    where ``m`` (the fewest answers to a question, or the count itself) is below the threshold.
+
+    The reason names the respondent count (public) but not ``m`` (how many skipped is answer data)."""
     ids: list[CellId] = []
     sizes: list[int] = []
-    solid: list[bool] = []
     primary: dict[int, str] = {}
     for keys in published:
         frame = cells[keys].select(CELL, group_label(keys).alias("group"), "respondents", "m")
         ids += [CellId(breakdown_name(keys), g) for g in frame["group"].to_list()]
         sizes += frame["respondents"].to_list()
-        solid += (frame["m"] > 0).to_list()
         small = frame.filter(pl.col("m") < threshold)
-        for cell, n, m in small.select(CELL, "respondents", "m").iter_rows():
-            primary[cell] = (
-                f"primary: {n} respondents < {threshold}" if n < threshold else f"primary: {what} {m} < {threshold}"
-            )
-    return pattern(ids, sizes, primary, relations, solid)
+        for cell, n in small.select(CELL, "respondents").iter_rows():
+            primary[cell] = f"primary: {n} {noun} < {threshold}" if n < threshold else f"primary: {what} {threshold}"
+    return pattern(ids, sizes, primary, relations)
 
 
 def hidden_frame(why: dict[int, Suppression]) -> pl.DataFrame:

@@ -77,7 +77,7 @@ def comment_findings(
             cells[keys] = frame.with_columns(pl.col(CELL).cast(pl.Int64))
             offset += frame.height
         links = relations(cells, org, levels, mapping, "respondents")
-        why = hide_cells(cells, org, links, spec.comment_threshold, "comments")
+        why = hide_cells(cells, org, links, spec.comment_threshold, "comments", noun="comments")
         frames += [
             frame.select(
                 "breakdown",

@@ -9,11 +9,15 @@ Steps (no Python loop per response or per group):
    summed up from one frame at the finest level (counts are additive); any other breakdown is grouped
    straight from the flags. Every breakdown is one small wide frame of cells.
 3. *Pattern*: one suppression pattern for all questions (``evaluation.suppression.pattern``) over every
-   published cell and the relations between them (``evaluation.cells``). A group is hidden in its own
-   right when its *fewest* answers to any question fall below the threshold, so every shown row of every
-   question has ``n`` at or above it, and the same groups are hidden for every question: a heatmap has
-   no holes that differ by question, one audit protects every question's counts and distribution alike,
-   and the pattern (a function of the published counts only) says nothing about the answers.
+   published cell, sized by its respondents, and the relations between them (``evaluation.cells``). A
+   group is hidden in its own right when its *fewest* answers to any question fall below the threshold,
+   so every shown row of every question has ``n`` at or above it, and the same groups are hidden for
+   every question. A hidden group shows its respondents but not how many answered each question: a
+   blank is then just one more answer whose count is hidden, every count of every question (each
+   answer, blanks, positives) adds up over the same sums as the respondents do, and so the one pattern
+   that keeps the respondents' sums safe keeps all of them safe. (Publishing a hidden group's ``n``
+   would break this: a group whose members all skipped a question has a known count of 0 for it, and a
+   sibling hidden only beside it could be subtracted out.)
 4. *Output*: long rows per group and question with % positive and its Wilson interval, values nulled
    where the group is hidden; section means; free-text comments under their own, higher threshold and
    their own pattern over the organisational breakdowns only.
@@ -47,6 +51,7 @@ FINDING_SCHEMA = pl.Schema(
         "breakdown": pl.String(),
         "group": pl.String(),
         "question": pl.String(),
+        "respondents": pl.Int64(),
         "n": pl.Int64(),
         "positive": pl.Int64(),
         "pct_positive": pl.Float64(),
@@ -108,7 +113,7 @@ class AnalysisSpec:
 
 @dataclass(frozen=True)
 class Analysis:
-    """The published results. ``n`` and ``respondents`` are always shown; answers only where not suppressed."""
+    """The published results. ``respondents`` is always shown; ``n`` and the answers only where not suppressed."""
 
     spec: AnalysisSpec
     respondents: int
@@ -185,7 +190,7 @@ def analyse(responses: pl.DataFrame | pl.LazyFrame, spec: AnalysisSpec) -> Analy
         cells[keys] = frame.with_row_index(CELL, offset).with_columns(pl.col(CELL).cast(pl.Int64))
         offset += frame.height
     links = relations(cells, published, levels, mapping, "respondents")
-    why = hide_cells(cells, published, links, spec.threshold, "fewest answers to a question")
+    why = hide_cells(cells, published, links, spec.threshold, "a question has fewer answers than")
     labelled = labelled_cells(cells, published, hidden_frame(why))
     respondents = int(cells[()]["respondents"][0]) if cells[()].height else 0
     values = _values(labelled, spec.questions)
@@ -275,6 +280,7 @@ def _values(labelled: dict[Breakdown, pl.DataFrame], questions: Sequence[Questio
             .filter(hidden)
             .with_columns(
                 *[pl.lit(None, pl.Int64).alias(f"p{i}") for i in range(len(questions))],
+                *[pl.lit(None, pl.Int64).alias(f"n{i}") for i in range(len(questions))],
             )
         )
         out[keys] = pl.concat([shown, blank], how="diagonal_relaxed").sort(CELL)
@@ -292,6 +298,7 @@ def _findings(values: dict[Breakdown, pl.DataFrame], questions: Sequence[Questio
             "breakdown",
             "group",
             pl.lit(q.id, pl.String).alias("question"),
+            "respondents",
             pl.col(f"n{i}").alias("n"),
             pl.col(f"p{i}").alias("positive"),
             pl.col(f"pct{i}").alias("pct_positive"),

@@ -30,12 +30,12 @@ says every subgroup is 0% or 100%.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
+from evaluation.echelon import pinned_solid
 from evaluation.findings import wilson_interval
 
 DEFAULT_THRESHOLD = 11
@@ -185,25 +185,18 @@ def suppress(
 
 
 def pattern(
-    ids: Sequence[CellId],
-    sizes: Sequence[int],
-    primary: Mapping[int, str],
-    relations: Sequence[Sequence[int]],
-    solid: Sequence[bool] | None = None,
+    ids: Sequence[CellId], sizes: Sequence[int], primary: Mapping[int, str], relations: Sequence[Sequence[int]]
 ) -> dict[int, Suppression]:
     """The suppression pattern over cells given by index: which to hide and why.
 
     ``sizes`` are the cells' respondent counts (additive over every relation: the caller checks); a cell
     of size 0 holds nothing to protect. ``primary`` maps the cells hidden in their own right to the reason;
-    ``relations`` list cell indices, parent first. ``solid`` says which cells are unknowns for every
-    question the pattern serves (default: every cell with respondents; see ``_Problem``).
-
-    This is the engine under ``suppress``; the analysis
+    ``relations`` list cell indices, parent first. This is the engine under ``suppress``; the analysis
     pipeline calls it directly with one pattern for all questions, built from columnar data without
     creating a Cell per group. The result depends on the order of cells and relations only through the
     final tie-break on ids, so callers should list them in a canonical order.
     """
-    problem = _Problem(list(ids), list(sizes), relations, solid if solid is not None else [n > 0 for n in sizes])
+    problem = _Problem(list(ids), list(sizes), relations)
     for i, reason in sorted(primary.items()):
         problem.hide(i, Suppression(problem.ids[i], "primary", reason))
     while True:
@@ -240,21 +233,11 @@ def publish(cells: Iterable[Cell], result: SuppressionResult) -> list[PublishedC
 
 
 class _Problem:
-    """Cells and relations as integer indices, with the state of the fixed-point search.
+    """Cells and relations as integer indices, with the state of the fixed-point search."""
 
-    A hidden cell with respondents *needs* protection. It *gives* protection to the others in its
-    relations only if it is *solid*: an unknown for every question published from the pattern. A group
-    in which nobody answered some question has a known count (0) for that question, so for it the group
-    is no unknown at all; such a cell is weak: protected like the rest, but never counted on to protect.
-    With one question (``suppress``) every cell with respondents is solid and this is the classic rule.
-    """
-
-    def __init__(
-        self, ids: list[CellId], sizes: list[int], relations: Sequence[Sequence[int]], solid: Sequence[bool]
-    ) -> None:
+    def __init__(self, ids: list[CellId], sizes: list[int], relations: Sequence[Sequence[int]]) -> None:
         self.ids = ids
         self.n = sizes
-        self.solid = solid
         self.members: list[Sequence[int]] = list(relations)  # parent first, then children
         self.of_cell: list[list[int]] = [[] for _ in ids]
         for r, members in enumerate(self.members):
@@ -262,24 +245,14 @@ class _Problem:
                 self.of_cell[i].append(r)
         self.hidden = [False] * len(ids)
         self.why: dict[int, Suppression] = {}
-        self.needers = [0] * len(self.members)  # hidden cells with respondents in each relation
-        self.givers = [0] * len(self.members)  # of which solid
+        self.unknowns = [0] * len(self.members)  # hidden cells with n > 0 in each relation
         self.queue: deque[int] = deque()
 
     def unknown(self, i: int) -> bool:
-        """A hidden cell whose answers need protecting."""
         return self.hidden[i] and self.n[i] > 0
 
-    def giver(self, i: int) -> bool:
-        return self.hidden[i] and self.n[i] > 0 and self.solid[i]
-
     def eligible(self, i: int) -> bool:
-        """A published cell that, hidden, would protect its neighbours."""
-        return not self.hidden[i] and self.n[i] > 0 and self.solid[i]
-
-    def unsafe(self, r: int) -> bool:
-        """Some hidden cell of r has no solid hidden cell beside it: a reader could subtract it out."""
-        return self.needers[r] > 0 and self.givers[r] < 2
+        return not self.hidden[i] and self.n[i] > 0
 
     def hide(self, i: int, why: Suppression) -> None:
         if self.hidden[i]:
@@ -288,51 +261,41 @@ class _Problem:
         self.why[i] = why
         if self.n[i] > 0:
             for r in self.of_cell[i]:
-                self.needers[r] += 1
-                self.givers[r] += 1 if self.solid[i] else 0
-                if self.unsafe(r):
+                self.unknowns[r] += 1
+                if self.unknowns[r] == 1:
                     self.queue.append(r)
 
     def close_single_gaps(self) -> None:
-        """Rule 1: no relation may leave a hidden cell without a second solid unknown beside it."""
+        """Rule 1: no relation may hold exactly one hidden cell (a reader would subtract it out)."""
         while self.queue:
             r = self.queue.popleft()
-            if not self.unsafe(r):
+            if self.unknowns[r] != 1:
                 continue
-            # a relation needs at most two complements: scanning it each time stays linear overall
+            protected = next(i for i in self.members[r] if self.unknown(i))
+            # each relation gets here at most once (afterwards it holds >= 2 hidden cells): one scan is linear
             options = [i for i in self.members[r][1:] if self.eligible(i)]
-            if not options and self.eligible(self.members[r][0]):
-                options = [self.members[r][0]]
-            if not options:
-                # every member is hidden: n adds up, so no question has exactly one unknown in r
-                continue
-            pick = min(options, key=lambda i: self._cost(i, r))
-            protected = next(i for i in self.members[r] if self.giver(i)) if self.givers[r] else None
-            protected = protected if protected is not None else next(i for i in self.members[r] if self.unknown(i))
+            # with one hidden cell, either a sibling has n > 0 or the parent is published with n > 0
+            pick = min(options, key=lambda i: self._cost(i, r)) if options else self.members[r][0]
             target = self.ids[protected]
             self.hide(pick, Suppression(self.ids[pick], "secondary", f"secondary: protects {target}", target))
 
     def _cost(self, i: int, r: int) -> tuple[int, int, CellId]:
-        """Rank a candidate complement: unsafe relations it leaves elsewhere, then n, then id."""
+        """Rank a candidate complement: single gaps left in its other relations, then n, then id."""
         net = 0
         for q in self.of_cell[i]:
             if q != r:
-                net += 1 if self.needers[q] == 0 else -1 if self.givers[q] == 1 else 0
+                net += 1 if self.unknowns[q] == 0 else -1 if self.unknowns[q] == 1 else 0
         return net, self.n[i], self.ids[i]
 
     def audit_combined(self) -> bool:
-        """Rule 2: hide one more cell for each hidden count that combined relations pin down."""
-        pinned = _pinned(self, lambda i: self.giver(i), weak=lambda i: False)
-        if any(self.unknown(i) and not self.solid[i] for i in self.why):
-            pinned = sorted(set(pinned) | set(_pinned(self, self.unknown, weak=lambda i: not self.solid[i])))
+        """Rule 2: hide one more cell for each hidden positive that combined relations pin down."""
+        pinned = pinned_solid(self.members, self.unknown)
         added = False
         touched: set[int] = set()
         for x in pinned:
             if touched & set(self.of_cell[x]):
                 continue  # a complement chosen this round already sits in one of x's relations
             pick = self._nearest_complement(x)
-            if pick is None:
-                continue  # see _nearest_complement
             target = self.ids[x]
             reason = f"secondary: protects {target} (derivable by combining relations)"
             self.hide(pick, Suppression(self.ids[pick], "secondary", reason, target))
@@ -340,7 +303,7 @@ class _Problem:
             added = True
         return added
 
-    def _nearest_complement(self, x: int) -> int | None:
+    def _nearest_complement(self, x: int) -> int:
         """The smallest-n published cell in x's relations, else in relations reached through hidden cells."""
         seen_rel: set[int] = set()
         frontier = list(self.of_cell[x])
@@ -357,11 +320,8 @@ class _Problem:
                         seen_cell.add(i)
                         nxt.update(q for q in self.of_cell[i] if q not in seen_rel)
             frontier = sorted(nxt)
-        # Nothing published is connected to x. With solid cells only this cannot happen (a pinned unknown
-        # needs a published value to be pinned to). With weak cells the check is conservative: x looks
-        # pinned only because the weak cells beside it are taken as known, yet in this component they are
-        # known only for questions x has no answers to either (their counts add up to x's), so x is safe.
-        return None
+        # unreachable: a pinned unknown with n > 0 implies a published cell with n > 0 in its relations
+        raise AssertionError(f"no complement available for {self.ids[x]}")
 
 
 def _check_additive(rel: Relation, cells: list[Cell]) -> None:
@@ -374,66 +334,3 @@ def _check_additive(rel: Relation, cells: list[Cell]) -> None:
                 f"relation {rel}: children's {field} sum to {total}, parent has {getattr(parent, field)}; "
                 "every group (including 'not stated') must be a cell"
             )
-
-
-def _pinned(problem: _Problem, column: Callable[[int], bool], weak: Callable[[int], bool]) -> list[int]:
-    """Unknowns the relations fix, by exact reduced row echelon form over the ``column`` cells.
-
-    Without weak columns: unknown x is determined iff the unit vector e_x lies in the row space of the
-    relations restricted to the unknowns; in reduced row echelon form that happens iff some row is e_x.
-
-    With weak columns (cells that are known for some question): pivots are taken on solid columns first,
-    so the rows pivoted on weak columns span exactly the combinations with no solid part left. A weak
-    cell x is determined for a question where the other weak cells are known iff one of those rows has x
-    in it: the conservative answer, since every other weak cell may be known for some question.
-    """
-    pivot_row: dict[int, dict[int, Fraction | int]] = {}  # pivot column -> its row
-    where: dict[int, set[int]] = {}  # column -> pivot columns whose row holds it
-    counts = [sum(1 for i in members if column(i)) for members in problem.members]
-    # short rows first (a team's row before a whole column of a two-way table) keeps fill-in small
-    rows = sorted((counts[r], r) for r in range(len(problem.members)) if counts[r])
-    for _, r in rows:
-        members = problem.members[r]
-        row: dict[int, Fraction | int] = {}
-        for pos, i in enumerate(members):
-            if column(i):
-                row[i] = 1 if pos == 0 else -1
-        for col in [c for c in row if c in pivot_row]:
-            factor = row.get(col, 0)
-            if factor:
-                _axpy(row, -factor, pivot_row[col], where=None, owner=-1)
-        if not row:
-            continue
-        # a solid unit pivot first (stays in integers); a weak column only when no solid one is left
-        p = min(row, key=lambda c: (weak(c), abs(row[c]) != 1, c))
-        scale = row[p]
-        if scale != 1:
-            row = {c: (v * scale if abs(scale) == 1 else Fraction(v) / scale) for c, v in row.items()}
-        for other in list(where.get(p, ())):
-            _axpy(pivot_row[other], -pivot_row[other][p], row, where=where, owner=other)
-        pivot_row[p] = row
-        for c in row:
-            where.setdefault(c, set()).add(p)
-    pinned = {p for p, row in pivot_row.items() if len(row) == 1 and not weak(p)}
-    pinned |= {c for p, row in pivot_row.items() if weak(p) for c in row}
-    return sorted(pinned)
-
-
-def _axpy(
-    target: dict[int, Fraction | int],
-    factor: Fraction | int,
-    source: Mapping[int, Fraction | int],
-    where: dict[int, set[int]] | None,
-    owner: int,
-) -> None:
-    """target += factor * source on sparse rows, keeping the column index ``where`` in step."""
-    for c, v in source.items():
-        value = target.get(c, 0) + factor * v
-        if value:
-            if c not in target and where is not None:
-                where.setdefault(c, set()).add(owner)
-            target[c] = value
-        elif c in target:
-            del target[c]
-            if where is not None:
-                where[c].discard(owner)

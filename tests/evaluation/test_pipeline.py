@@ -82,8 +82,8 @@ class TestHandWorked:
         assert groups["B"] == (True, "secondary: protects team=A")
         assert groups["C"][0] is False
         hidden = result.findings.filter(pl.col("group").is_in(["A", "B"]))
-        assert hidden["n"].to_list() == [5, 20]  # counts stay visible
-        for col in ("positive", "pct_positive", "ci_low", "ci_high", "distribution"):
+        assert hidden["respondents"].to_list() == [5, 20]  # respondents stay visible
+        for col in ("n", "positive", "pct_positive", "ci_low", "ci_high", "distribution"):
             assert hidden[col].null_count() == 2
 
     def test_one_pattern_for_every_question_from_the_fewest_answers(self) -> None:
@@ -94,7 +94,7 @@ class TestHandWorked:
         result = analyse(frame(rows), AnalysisSpec((q("Q1"), q("Q2")), (("team",),), LEVELS))
         a = result.findings.filter(pl.col("group") == "A")
         assert a["suppressed"].to_list() == [True, True]
-        assert a["reason"][0] == "primary: fewest answers to a question 10 < 11"
+        assert a["reason"][0] == "primary: a question has fewer answers than 11"
 
     def test_missing_key_values_are_a_group_of_their_own(self) -> None:
         rows = team_rows("A", "D1", ["Agree"] * 12, ethnicity=None) + team_rows("A", "D1", ["Agree"] * 12)
@@ -168,11 +168,11 @@ def attack(df: pl.DataFrame, result, levels: tuple[str, ...]) -> list[tuple[str,
                 up[(lvl, r[lvl], above)] = r[above]
     for question in f["question"].unique().sort().to_list():
         rows = f.filter(pl.col("question") == question)
+        # a hidden group shows its respondents only: every count of its answers (and blanks) is unknown
         cells = {
-            (b, g): (n, p, s)
-            for b, g, n, p, s in rows.select("breakdown", "group", "n", "positive", "suppressed").iter_rows()
+            (b, g): (r, s) for b, g, r, s in rows.select("breakdown", "group", "respondents", "suppressed").iter_rows()
         }
-        unknown = sorted(c for c, (n, _p, s) in cells.items() if s and n > 0)
+        unknown = sorted(c for c, (r, s) in cells.items() if s and r > 0)
         if not unknown:
             continue
         col = {c: i for i, c in enumerate(unknown)}
@@ -258,16 +258,16 @@ class TestSuppressionHolds:
         shown = f.filter(~pl.col("suppressed"))
         assert (shown["n"] >= spec.threshold).all()
         hidden = f.filter(pl.col("suppressed"))
-        for col in ("positive", "pct_positive", "ci_low", "ci_high", "distribution"):
+        for col in ("n", "positive", "pct_positive", "ci_low", "ci_high", "distribution"):
             assert hidden[col].null_count() == hidden.height
         assert result.sections.filter(pl.col("suppressed"))["mean_pct_positive"].null_count() == (
             result.sections["suppressed"].sum()
         )
         assert attack(df, result, LEVELS) == []
 
-    def test_a_group_nobody_in_which_answered_a_question_does_not_count_as_protection(self) -> None:
-        # Black: one person, who left Q2 blank. Hiding it and "(missing)" protects Q1, but for Q2 the
-        # Black count is known to be 0, so "(missing)" would be the only unknown in everyone's sum.
+    def test_a_hidden_group_does_not_say_how_many_answered(self) -> None:
+        # Black: one person, who left Q2 blank. Were Black's n published (0 for Q2), its Q2 count would be
+        # known, and "(missing)", hidden beside it, would be the only unknown in everyone's sum for Q2.
         def person(ethnicity: str | None, q2: str | None = "Agree") -> dict[str, object]:
             return {
                 "organisation": "O1",
@@ -281,8 +281,9 @@ class TestSuppressionHolds:
         rows = [person("White")] * 8 + [person("Asian")] * 7 + [person("Black", None)] + [person(None)] * 2
         df = frame(rows)
         result = analyse(df, AnalysisSpec((q("Q1"), q("Q2")), (("ethnicity",),), LEVELS, threshold=2))
-        hidden = result.groups.filter(pl.col("suppressed"))["group"].to_list()
-        assert hidden == ["(missing)", "Asian", "Black"]
+        hidden = result.findings.filter(pl.col("suppressed"))
+        assert hidden["group"].unique().sort().to_list() == ["(missing)", "Black"]
+        assert hidden["n"].null_count() == hidden.height
         assert attack(df, result, LEVELS) == []
 
     def test_the_attacker_finds_a_leak_when_there_is_one(self) -> None:
