@@ -41,8 +41,8 @@ from plans.services.lifecycle import load_plan
 DEFAULT_BREAKDOWN = "team"
 CROSSED = " x "  # how a crossed breakdown's name joins its columns: "team x ethnicity"
 GROUP_SEP = " / "  # how a crossed breakdown's group joins its values: "T01 / White"
-NAMED = ("team", "directorate")
-ORGANISATION = "organisation"  # breakdowns whose groups are team codes, shown with the team's name
+NAMED = ("team", "directorate")  # breakdowns whose groups are team codes, shown with the team's name
+ORGANISATION = "organisation"  # the organisation as a breakdown: one group, the whole organisation again
 
 
 def _kind(kind: str) -> SurveyKind:
@@ -62,7 +62,8 @@ def columns_of(survey: Survey, analysed: Sequence[str]) -> list[QuestionColumn]:
     lists last, in the order given)."""
     titles = _section_titles(survey)
     known = {q["id"]: q for q in survey.questions if isinstance(q, dict) and "id" in q}
-    order = [q for q in known if q in set(analysed)] + [q for q in analysed if q not in known]
+    wanted = set(analysed)
+    order = [q for q in known if q in wanted] + [q for q in analysed if q not in known]
     out = []
     for qid in order:
         q = known.get(qid, {})
