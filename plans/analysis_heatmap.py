@@ -14,9 +14,9 @@ test of the difference between two independent samples; it errs towards "similar
 intervals), which is where chance differences are largest. The Wilson interval always contains the
 group's own figure, so "above" always means a positive difference and "below" a negative one.
 
-A hidden (suppressed) cell carries only its ``n`` and reason; a group's summary takes no figure from a
-hidden cell. Ordering and paging work on summaries (one per group), so a page of a breakdown with tens of
-thousands of groups builds cells for that page's groups only.
+A hidden (suppressed) cell carries only its reason (not even how many answered: see ``cell``); a group's
+summary takes no figure from a hidden cell. Ordering and paging work on summaries (one per group), so a
+page of a breakdown with tens of thousands of groups builds cells for that page's groups only.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class FindingRow:
 
     group: str
     question: str
-    n: int
+    n: int | None  # null where hidden: a hidden group's answers per question are not published
     pct_positive: float | None
     ci_low: float | None
     ci_high: float | None
@@ -60,8 +60,9 @@ class FindingRow:
 
 @dataclass(frozen=True)
 class GroupSummary:
-    """What ordering a breakdown's groups needs of each: its largest ``n``, the mean of its shown cells'
-    differences from the organisation (None when none is shown), and whether it is hidden."""
+    """What ordering a breakdown's groups needs of each: its largest ``n`` (0 when hidden: a hidden
+    group's answers per question are not published), the mean of its shown cells' differences from the
+    organisation (None when none is shown), and whether it is hidden."""
 
     group: str
     n: int
@@ -81,7 +82,7 @@ def band(pct: float, low: float, high: float, organisation: float, well: float =
     return "similar"
 
 
-def _without_figures(question: str, n: int, state: CellState, reason: str | None) -> HeatmapCell:
+def _without_figures(question: str, n: int | None, state: CellState, reason: str | None) -> HeatmapCell:
     return HeatmapCell(
         question_id=question,
         n=n,
@@ -97,13 +98,15 @@ def _without_figures(question: str, n: int, state: CellState, reason: str | None
 
 def cell(row: FindingRow | None, question: str, organisation: float | None) -> HeatmapCell:
     """The cell of one finding (None: the group has no row for the question, so no answers). A hidden
-    row gives its ``n`` and reason and nothing else, whatever else it holds."""
+    row gives its reason and nothing else, whatever else it holds: not even how many answered the
+    question (a count of 0 there would make the group known to anyone subtracting; the group's
+    respondents are shown instead, on its row)."""
     if row is None:
         return _without_figures(question, 0, "no_answers", None)
     if row.suppressed:
-        return _without_figures(question, row.n, "suppressed", row.reason)
+        return _without_figures(question, None, "suppressed", row.reason)
     if row.pct_positive is None or row.ci_low is None or row.ci_high is None:
-        return _without_figures(question, row.n, "no_answers", None)
+        return _without_figures(question, row.n or 0, "no_answers", None)
     difference: float | None = None
     placed: Band | None = None
     if organisation is not None:
@@ -111,7 +114,7 @@ def cell(row: FindingRow | None, question: str, organisation: float | None) -> H
         placed = band(row.pct_positive, row.ci_low, row.ci_high, organisation)
     return HeatmapCell(
         question_id=question,
-        n=row.n,
+        n=row.n or 0,
         state="shown",
         pct_positive=row.pct_positive,
         ci_low=row.ci_low,
@@ -135,7 +138,7 @@ def summarise(rows: Iterable[FindingRow], organisation: Mapping[str, float]) -> 
     diffs: dict[str, list[float]] = {}
     hidden: dict[str, list[str]] = {}
     for r in rows:
-        n[r.group] = max(n.get(r.group, 0), r.n)
+        n[r.group] = max(n.get(r.group, 0), 0 if r.suppressed else r.n or 0)
         diffs.setdefault(r.group, [])
         if r.suppressed:
             hidden.setdefault(r.group, []).extend([r.reason] if r.reason is not None else [])

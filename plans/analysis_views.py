@@ -2,8 +2,9 @@
 them: headline figures per question, section means, the heatmap of one breakdown's groups against the
 organisation, and what suppression hid. Outgoing only.
 
-A suppressed figure is never carried: a hidden cell or group has its ``n`` and the reason it is hidden,
-and every field that could show an answer is null.
+A suppressed figure is never carried: a hidden cell has the reason it is hidden and nothing else (not
+even how many answered that question), a hidden group its respondents, and every field that could show
+an answer is null.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class HeatmapCell(BaseModel):
     """One group's figure for one question against the organisation's."""
 
     question_id: str
-    n: int = Field(description="answers given; always shown")
+    n: int | None = Field(description="answers given; null when hidden (the group's respondents are on its row)")
     state: CellState
     pct_positive: float | None = Field(description="0..1; null unless shown")
     ci_low: float | None
@@ -71,7 +72,7 @@ class HeatmapRow(BaseModel):
 
     group: str
     name: str | None = Field(description="the team's or directorate's name, for organisational breakdowns")
-    n: int = Field(description="the most answers the group gave to any one question")
+    n: int = Field(description="the most answers the group gave to any one question (0 when hidden)")
     mean_difference: float | None = Field(description="mean of the shown cells' differences (points)")
     suppressed: bool
     reason: str | None
@@ -117,7 +118,7 @@ class QuestionHeadline(BaseModel):
     text: str
     section: str
     section_title: str
-    n: int
+    n: int | None = Field(description="answers given; null when hidden")
     suppressed: bool
     reason: str | None
     pct_positive: float | None

@@ -1,6 +1,7 @@
 """The heatmap builder (plans.analysis_heatmap): the band rule on hand-worked figures, hidden cells that
-carry nothing but n and a reason, group summaries against a plain reimplementation, and ordering and
-paging that lose, repeat and misplace no group, for any input Hypothesis finds."""
+carry nothing but a reason (not even how many answered), group summaries against a plain
+reimplementation, and ordering and paging that lose, repeat and misplace no group, for any input
+Hypothesis finds."""
 
 from __future__ import annotations
 
@@ -121,11 +122,11 @@ class TestCell:
         empty = FindingRow("T1", "Q1", 0, None, None, None, False, None)
         assert cell(empty, "Q1", 0.5).state == "no_answers"
 
-    def test_a_hidden_row_gives_nothing_but_n_and_its_reason_even_if_it_holds_figures(self) -> None:
+    def test_a_hidden_row_gives_nothing_but_its_reason_even_if_it_holds_figures(self) -> None:
         leaky = FindingRow("T1", "Q1", 7, 0.57, 0.25, 0.84, True, "primary: 7 respondents < 11")
         c = cell(leaky, "Q1", 0.5)
         assert {k: v for k, v in c.model_dump().items() if v is not None} == {
-            "question_id": "Q1", "n": 7, "state": "suppressed", "reason": "primary: 7 respondents < 11",
+            "question_id": "Q1", "state": "suppressed", "reason": "primary: 7 respondents < 11",
         }  # fmt: skip
 
     @FAST
@@ -133,11 +134,11 @@ class TestCell:
     def test_hidden_cells_never_carry_a_figure(self, rows: list[FindingRow], org: dict[str, float]) -> None:
         for r in rows:
             c = cell(r, r.question, org.get(r.question))
-            figures = (c.pct_positive, c.ci_low, c.ci_high, c.difference, c.band)
+            figures = (c.n, c.pct_positive, c.ci_low, c.ci_high, c.difference, c.band)
             if r.suppressed:
-                assert c.state == "suppressed" and figures == (None,) * 5 and (c.n, c.reason) == (r.n, r.reason)
+                assert c.state == "suppressed" and figures == (None,) * 6 and c.reason == r.reason
             else:
-                assert c.state == "shown" and c.pct_positive == r.pct_positive
+                assert c.state == "shown" and (c.n, c.pct_positive) == (r.n, r.pct_positive)
                 assert (c.band is None) == (r.question not in org)
 
 
@@ -153,7 +154,7 @@ class TestSummarise:
         got = summarise(rows, {"Q1": 0.6, "Q2": 0.5})
         assert [(s.group, s.n, s.suppressed, s.reason) for s in got] == [
             ("T1", 20, False, None),
-            ("T2", 9, True, "primary: 5 respondents < 11"),  # the least reason: primary before secondary
+            ("T2", 0, True, "primary: 5 respondents < 11"),  # the least reason: primary before secondary
         ]
         assert got[0].mean_difference == pytest.approx(17.5)
         assert got[1].mean_difference is None
@@ -167,7 +168,7 @@ class TestSummarise:
         assert set(got) == {r.group for r in rows}
         for group, s in got.items():
             mine = [r for r in rows if r.group == group]
-            assert s.n == max(r.n for r in mine)
+            assert s.n == max(0 if r.suppressed else r.n or 0 for r in mine)  # a hidden row's n: never used
             reasons = sorted(r.reason for r in mine if r.suppressed and r.reason)
             assert s.suppressed == any(r.suppressed for r in mine)
             assert s.reason == (reasons[0] if reasons else None)
@@ -290,8 +291,8 @@ class TestGrid:
         (t2,) = page2.rows
         assert t2.suppressed and t2.mean_difference is None
         assert [(c.state, c.n, c.pct_positive) for c in t2.cells] == [
-            ("suppressed", 8, None),
-            ("suppressed", 8, None),
+            ("suppressed", None, None),
+            ("suppressed", None, None),
             ("no_answers", 0, None),
             ("no_answers", 0, None),
         ]
@@ -311,6 +312,7 @@ class TestGrid:
                 assert [c.question_id for c in row.cells] == list(QUESTIONS)
                 for c in row.cells:
                     source = by_key.get((row.group, c.question_id))
-                    assert c.n == (source.n if source else 0)
                     if source is not None and source.suppressed:
-                        assert (c.pct_positive, c.ci_low, c.ci_high, c.difference, c.band) == (None,) * 5
+                        assert (c.n, c.pct_positive, c.ci_low, c.ci_high, c.difference, c.band) == (None,) * 6
+                    else:
+                        assert c.n == (source.n if source else 0)

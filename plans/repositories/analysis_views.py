@@ -86,7 +86,7 @@ class AnalysisViewsRepository:
         query = (
             select(
                 g.group_label,
-                func.max(g.n),
+                func.coalesce(func.max(case((g.suppressed.is_(False), g.n))), 0),
                 cast(func.avg(case((comparable, (g.pct_positive - o.pct_positive) * 100.0))), Float),
                 cast(func.max(case((g.suppressed.is_(True), 1), else_=0)), Integer),
                 func.min(case((g.suppressed.is_(True), g.reason))),

@@ -141,7 +141,7 @@ def _headline(f: SurveyGroupFinding, column: QuestionColumn, options: list[str])
         text=column.text,
         section=column.section,
         section_title=column.section_title,
-        n=f.n,
+        n=None if hidden else f.n,
         suppressed=hidden,
         reason=f.reason if hidden else None,
         pct_positive=None if hidden else f.pct_positive,

@@ -1,6 +1,6 @@
 """The coordinator's analysis page and its JSON twin: what they show of a stored analysis, the heatmap's
 sorting and paging links, the states before there is an analysis, who may see them (coordinators and
-admins only: the heatmap shows every team's answers), and that a hidden cell shows no number but its n."""
+admins only: the heatmap shows every team's answers), and that a hidden cell shows no number at all."""
 
 from __future__ import annotations
 
@@ -65,21 +65,20 @@ class TestCoordinatorPage:
         # teams are stored by code and shown with their names where the organisation has them
         assert rows[1].startswith("Team One (T1) 20 +11 80% 20 of 25 95% ▲▲ +35 points, well above n 20")
         assert f"7% ▼▼ {MINUS}43 points, well below n 14" in rows[2]
-        assert (
-            rows[4] == f"T4 Hidden: fewer than 11 people answered 8 {DASH} 80% 8 of 10 Hidden n 8 Hidden n 8 Hidden n 8"
-        )
-        assert rows[5].startswith(f"T5 Hidden so that another hidden group cannot be worked out from it 5 {DASH}")
+        # a hidden group: no answer of it, not even how many answered each question; its response rate stays
+        assert rows[4] == f"T4 Hidden: fewer than 11 people answered {DASH} {DASH} 80% 8 of 10 Hidden Hidden Hidden"
+        assert rows[5].startswith(f"T5 Hidden so that another hidden group cannot be worked out from it {DASH} {DASH}")
         assert 'class="app-heat app-heat--well_above"' in page.text and "How to read it" in text
         assert 'aria-sort="ascending"' in page.text  # sorted by name
 
-    def test_hidden_cells_show_no_number_but_n(self, world: AnalysisWorld) -> None:
+    def test_hidden_cells_show_no_number(self, world: AnalysisWorld) -> None:
         c = _as("cora@small.example", Role.COORDINATOR)
         for query in ("", "?sort=n&order=desc", "?breakdown=team&per_page=1&page=4"):
             html = c.get(f"/plans/{world.plan_id}/analysis{query}").text
             cells = re.findall(r'<td class="app-heat app-heat--hidden">(.*?)</td>', html, flags=re.S)
             assert cells
             for cell in cells:
-                assert re.fullmatch(r"Hidden n \d+", _text(cell)), cell
+                assert _text(cell) == "Hidden", cell
 
     def test_sorting_and_paging_by_links(self, world: AnalysisWorld) -> None:
         c = _as("cora@small.example", Role.COORDINATOR)
@@ -140,12 +139,12 @@ class TestAfterTheRealAnalysis:
             assert a["response_rate"]["eligible"] == 22
             for row in a["heatmap"]["rows"]:
                 for cell in row["cells"]:
-                    if cell["state"] != "shown":
-                        assert {k for k, v in cell.items() if v is not None} <= {"question_id", "n", "state", "reason"}
+                    if cell["state"] == "suppressed":
+                        assert {k for k, v in cell.items() if v is not None} <= {"question_id", "state", "reason"}
             page = c.get(f"/plans/{plan_id}/analysis?kind={kind}")
             assert page.status_code == 200
             for cell in re.findall(r'<td class="app-heat app-heat--hidden">(.*?)</td>', page.text, flags=re.S):
-                assert re.fullmatch(r"Hidden n \d+", _text(cell)), cell
+                assert _text(cell) == "Hidden", cell
         assert all(h["change"]["comparable"] for h in a["headlines"])  # the repeat, against the baseline
         directorates = c.get(f"/api/v1/plans/{plan_id}/analysis?breakdown=directorate").json()["analysis"]["heatmap"]
         assert [(r["group"], r["name"]) for r in directorates["rows"]] == [("D1", "Directorate One")]
@@ -167,7 +166,7 @@ class TestJson:
             assert row["suppressed"] and row["mean_difference"] is None
             for cell in row["cells"]:
                 figures = {k: v for k, v in cell.items() if v is not None}
-                assert set(figures) == {"question_id", "n", "state", "reason"} and cell["state"] == "suppressed"
+                assert set(figures) == {"question_id", "state", "reason"} and cell["state"] == "suppressed"
         bad = c.get(f"/api/v1/plans/{world.plan_id}/analysis?breakdown=nope")
         assert (bad.status_code, bad.json()["error"]) == (422, "invalid")
 

@@ -150,7 +150,8 @@ class TestPlanAnalysis:
         assert [c.band for c in heat.rows[1].cells] == ["similar", "well_below", "similar"]
         t4 = heat.rows[3]
         assert t4.suppressed and t4.reason == "primary: 8 respondents < 11"
-        assert [(c.state, c.n, c.pct_positive) for c in t4.cells] == [("suppressed", 8, None)] * 3
+        assert [(c.state, c.n, c.pct_positive) for c in t4.cells] == [("suppressed", None, None)] * 3
+        assert t4.n == 0  # how many answered a question is a hidden group's answer too: not used
         assert heat.rows[4].reason == "secondary: protects team/T4"
         assert a.not_comparable == [] and all(h.change is None for h in a.headlines)
 
@@ -255,7 +256,7 @@ class TestPlanAnalysis:
             a = plan_analysis(s, plan_id=plan_id, kind="baseline").analysis
         assert a is not None
         k1 = a.headlines[0]
-        assert (k1.suppressed, k1.n, k1.pct_positive, k1.ci_low, k1.distribution) == (True, 9, None, None, None)
+        assert (k1.suppressed, k1.n, k1.pct_positive, k1.ci_low, k1.distribution) == (True, None, None, None, None)
 
 
 class TestRemembered:
