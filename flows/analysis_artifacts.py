@@ -3,7 +3,8 @@ heatmap (the organisation, then directorates and teams, against the organisation
 
 Keys are stable per survey (``survey-<id>-findings``, ``survey-<id>-heatmap``), as flows/artifacts.py does
 for the live rates, so the UI shows each survey's latest analysis with its history across runs. A hidden
-(suppressed) cell shows only that it is hidden and its number of answers, never a figure. Call the
+(suppressed) cell shows only that it is hidden and its group's respondents, never a figure (nor how many
+answered the question, which the analysis withholds for a hidden group). Call the
 publishers inside a flow or task.
 """
 
@@ -84,7 +85,7 @@ def _heat(cell: Cell | None, organisation: Cell | None) -> str:
     if cell is None:
         return ""
     if cell.suppressed or cell.pct_positive is None:
-        return f"{HIDDEN} (n={cell.n})"
+        return f"{HIDDEN} (respondents {cell.respondents})"
     text = _pct(cell.pct_positive)
     if organisation is not None and organisation.pct_positive is not None and cell is not organisation:
         text += f" ({(cell.pct_positive - organisation.pct_positive) * 100:+.0f})"

@@ -3,8 +3,9 @@ per (breakdown, group, section) and one response rate per organisational group.
 
 The organisation-wide row per question stays in ``survey_findings`` (plans/models/survey.py), written
 from the same run, so the panel, the views and the gates that read it keep working. A suppressed row
-keeps ``n`` (always shown) and its reason, never a value: the columns that could show an answer are
-null, so a reader of the table cannot subtract around the suppression either.
+keeps its group's ``respondents`` (always shown) and its reason, never a value: ``n`` (how many answered
+the question) and every column that could show an answer are null, so a reader of the table cannot
+subtract around the suppression either (docs/statistics.md section 4 says why a hidden ``n`` matters).
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ class SurveyGroupFinding(Base):
     breakdown: Mapped[str] = mapped_column(String(120))
     group_label: Mapped[str] = mapped_column(String(400))
     question_id: Mapped[str] = mapped_column(String(60))
-    n: Mapped[int] = mapped_column(Integer)
+    # the group's respondents (always shown); n: how many answered the question, null where hidden
+    respondents: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int | None] = mapped_column(Integer)
     positive: Mapped[int | None] = mapped_column(Integer)
     pct_positive: Mapped[float | None] = mapped_column(Float)
     ci_low: Mapped[float | None] = mapped_column(Float)

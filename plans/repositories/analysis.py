@@ -204,13 +204,14 @@ class AnalysisRepository:
     def group_findings(
         self, survey_id: int, breakdowns: Sequence[str] | None = None, groups: Sequence[str] | None = None
     ) -> pl.DataFrame:
-        """The stored findings (breakdown, group, question, n, positive, pct_positive, ci_low, ci_high,
-        suppressed), of every breakdown or of these (and of these group labels); in storage order."""
+        """The stored findings (breakdown, group, question, respondents, n, positive, pct_positive, ci_low,
+        ci_high, suppressed; n null where hidden), of these breakdowns (and group labels) or all; in order."""
         g = SurveyGroupFinding
         stmt = select(
             g.breakdown,
             g.group_label,
             g.question_id,
+            g.respondents,
             g.n,
             g.positive,
             g.pct_positive,
@@ -226,6 +227,7 @@ class AnalysisRepository:
             "breakdown": pl.String,
             "group": pl.String,
             "question": pl.String,
+            "respondents": pl.Int64,
             "n": pl.Int64,
             "positive": pl.Int64,
             "pct_positive": pl.Float64,
@@ -307,6 +309,7 @@ class AnalysisRepository:
             "breakdown",
             pl.col("group").alias("group_label"),
             pl.col("question").alias("question_id"),
+            "respondents",
             "n",
             "positive",
             "pct_positive",

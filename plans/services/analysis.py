@@ -170,7 +170,9 @@ def _with_changes(
 ) -> pl.DataFrame:
     """The findings with a ``change`` struct per row: the change against the baseline for a comparable
     question (hidden on either side: only the flag and why), or ``comparable`` false and why."""
-    found = changes(before, findings, comparable).filter(pl.col("repeat_n").is_not_null())
+    # the baseline's groups the repeat lacks fall away in the left join below (not by ``repeat_n``, which
+    # is null on every hidden row)
+    found = changes(before, findings, comparable)
     # prefixed while joined: the findings have columns of the same names (suppressed, ci_low, ci_high)
     found = found.select(*KEYS, *_prefixed((*GROUP_CHANGE, "why")), pl.lit(True).alias("__matched"))
     nc = pl.DataFrame(not_comparable, schema={"question": pl.String, "__not": pl.String}, orient="row")
@@ -208,14 +210,17 @@ def _with_rate_changes(rates: pl.DataFrame, before: pl.DataFrame) -> pl.DataFram
 
 def _overall_rows(findings: pl.DataFrame) -> list[dict[str, Any]]:
     """The organisation-wide row per question for ``survey_findings``, with its change as the panel
-    reads it (comparable, suppressed, the baseline's % and the difference with its interval)."""
+    reads it (comparable, suppressed, the baseline's % and the difference with its interval).
+
+    ``responses`` is how many answered the question; were the overall row ever hidden (``n`` null), it
+    is the respondents instead, which are published, and the row keeps no figure."""
     overall = findings.filter(pl.col("breakdown") == "overall")
     rows = []
     for f in overall.to_dicts():
         rows.append(
             {
                 "question_id": f["question"],
-                "responses": f["n"],
+                "responses": f["respondents"] if f["n"] is None else f["n"],
                 "positive": f["positive"] or 0,
                 "suppressed": f["suppressed"],
                 "pct_positive": f["pct_positive"],

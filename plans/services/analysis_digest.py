@@ -1,7 +1,8 @@
 """A stored analysis read back for its Prefect artifacts: the headline per question, the section means,
 the response rate, and a heatmap of directorates and teams against the organisation.
 
-Only what was published is read: a hidden row's ``n`` and nothing else. The heatmap holds at most
+Only what was published is read: a hidden row's respondents and nothing else (not even ``n``, how many
+answered the question, which the analysis withholds where it hides a group). The heatmap holds at most
 ``HEATMAP_ROWS`` groups (directorates first, then teams, by code): a national survey has tens of thousands
 of teams and the Prefect UI renders the whole table; the coordinator's analysis page pages through all.
 """
@@ -36,7 +37,8 @@ class Headline:
 
 @dataclass(frozen=True)
 class Cell:
-    n: int
+    respondents: int  # the group's respondents, always shown
+    n: int | None  # how many answered the question; None when hidden
     pct_positive: float | None  # None when hidden
     suppressed: bool
 
@@ -124,7 +126,10 @@ def _rows(findings: pl.DataFrame, order: list[tuple[str, str]]) -> list[HeatRow]
     for f in findings.iter_rows(named=True):
         hidden = bool(f["suppressed"])
         cells.setdefault((f["breakdown"], f["group"]), {})[f["question"]] = Cell(
-            n=f["n"], pct_positive=None if hidden else f["pct_positive"], suppressed=hidden
+            respondents=f["respondents"],
+            n=None if hidden else f["n"],
+            pct_positive=None if hidden else f["pct_positive"],
+            suppressed=hidden,
         )
     level = {"overall": "organisation"}
     return [HeatRow(level=level.get(b, b), group=g, cells=cells[(b, g)]) for b, g in order]

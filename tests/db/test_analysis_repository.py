@@ -117,7 +117,8 @@ def _findings(label: str) -> pl.DataFrame:
             "breakdown": ["overall", "team", "team"],
             "group": ["all", "T1", "T2"],
             "question": ["A1", "A1", "A1"],
-            "n": [30, 20, 10],
+            "respondents": [32, 21, 10],
+            "n": [30, 20, None],
             "positive": [15, 12, None],
             "pct_positive": [0.5, 0.6, None],
             "ci_low": [0.33, 0.39, None],
@@ -185,7 +186,9 @@ class TestReplaceResults:
                 ("team", "T2", "A1"),
             ]
             hidden = rows[2]
-            assert (hidden.n, hidden.suppressed, hidden.reason) == (10, True, "fewer than 11 answers")
+            assert (hidden.respondents, hidden.n, hidden.suppressed, hidden.reason) == (
+                10, None, True, "fewer than 11 answers"
+            )  # fmt: skip
             assert (hidden.positive, hidden.pct_positive, hidden.ci_low, hidden.distribution, hidden.change) == (
                 None, None, None, None, None
             )  # fmt: skip
@@ -194,6 +197,12 @@ class TestReplaceResults:
                 "difference": 0.1,
             }
             assert rows[1].pct_positive == 0.6 and rows[1].ci_high == 0.78
+            assert [(r.respondents, r.n) for r in rows] == [(32, 30), (21, 20), (10, None)]
+            read = AnalysisRepository(s).group_findings(survey_id, ["team"])
+            assert read.select("group", "respondents", "n", "positive").rows() == [
+                ("T1", 21, 20, 12),
+                ("T2", 10, None, None),
+            ]
             sections = s.scalars(select(SurveySectionFinding).order_by(SurveySectionFinding.id)).all()
             assert [(r.group_label, r.mean_pct_positive, r.suppressed) for r in sections] == [
                 ("all", 0.55, False),

@@ -68,7 +68,8 @@ class TestAnalyse:
         assert (t1.n, t1.positive, t1.pct_positive, t1.suppressed) == (30, 15, 0.5, False)
         assert t1.distribution == [0, 15, 0, 15, 0] and t1.ci_low < 0.5 < t1.ci_high
         t3 = teams[("T3", "A1")]  # 4 responses: below the threshold of 11
-        assert t3.suppressed and t3.n == 4 and t3.reason
+        # hidden: its respondents are shown, how many answered the question is not
+        assert t3.suppressed and (t3.respondents, t3.n) == (4, None) and t3.reason
         assert (t3.positive, t3.pct_positive, t3.ci_low, t3.ci_high, t3.distribution) == (None,) * 5
         # D2 has only T3 below it: hidden too, or T3 would be D2 minus nothing
         directorates = _rows(survey_id, "directorate")
@@ -80,8 +81,9 @@ class TestAnalyse:
             # every shown row has n at or above the threshold; every hidden one has no figure
             for f in s.scalars(select(SurveyGroupFinding).where(SurveyGroupFinding.survey_id == survey_id)):
                 assert f.suppressed or f.n >= settings.reporting_threshold
+                assert f.respondents >= (f.n or 0)
                 if f.suppressed:
-                    assert f.positive is None and f.pct_positive is None and f.distribution is None
+                    assert f.n is None and f.positive is None and f.pct_positive is None and f.distribution is None
             assert {f.question_id for f in SurveyRepository(s).findings(survey_id)} == {"A1", "A2", "Y1"}
             run = s.scalars(select(SurveyAnalysis)).one()
             assert (run.threshold, run.comment_threshold, run.respondents) == (11, 20, 70)
