@@ -3,7 +3,8 @@ one standalone HTML page (``plans.analysis_report_html``). The format is in docs
 schema in docs/analysis.schema.json.
 
 Rendering adds nothing and hides nothing: the rows are the pipeline's, and a suppressed row has no
-value in any format (its ``n`` and reason are shown, as the findings frame holds them). Rows are
+value in any format (its group's ``respondents`` and its reason are shown, as the findings frame holds
+them; ``n``, how many answered the question, is null there). Rows are
 encoded and written by Polars, column by column, so a national survey's millions of rows never become
 Python objects one by one.
 """
@@ -23,6 +24,7 @@ RESULT_FIELDS = (
     "breakdown",
     "group",
     "question",
+    "respondents",
     "n",
     "positive",
     "pct_positive",

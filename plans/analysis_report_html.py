@@ -1,9 +1,12 @@
 """An analysis as one standalone, accessible HTML page: no scripts, no external files, tables a screen
-reader can navigate (captions, scoped header cells), suppressed cells said in words, never left blank.
+reader can navigate (captions, scoped header cells), suppressed cells said in words, never left blank;
+a wide table scrolls in its own region, which the keyboard can reach (tabindex) to scroll it.
 
 The page holds the headline table (every question for all respondents), a table per breakdown (groups
 down, questions across, % positive and the number of answers in each cell), and, when given, the gaps
-between groups, the changes since the baseline and the questions that could not be compared.
+between groups, the changes since the baseline and the questions that could not be compared. A hidden
+cell names its group's respondents, never how many answered the question (the analysis withholds that
+where it hides a group: docs/statistics.md section 4).
 """
 
 from __future__ import annotations
@@ -28,16 +31,21 @@ def interval(low: float | None, high: float | None) -> str:
     return "" if low is None or high is None else f"{pct(low)} to {pct(high)}"
 
 
-def hidden_text(reason: str | None, threshold: int) -> str:
-    """Why a cell shows no result, in plain words (the pipeline's reason says which rule hid it)."""
+def hidden_text(reason: str | None, threshold: int, respondents: int | None = None) -> str:
+    """Why a cell shows no result, in plain words (the pipeline's reason says which rule hid it), with
+    the group's respondents when given: 'not shown: fewer than 11 responses (7 respondents)'."""
     reason = reason or ""
     if reason.startswith("primary") and "respondents" in reason:
-        return f"not shown: fewer than {threshold} responses"
-    if reason.startswith("primary"):
-        return f"not shown: fewer than {threshold} answers to a question"
-    if reason.startswith("secondary"):
-        return "not shown: would reveal a smaller group"
-    return "not shown"
+        text = f"not shown: fewer than {threshold} responses"
+    elif reason.startswith("primary"):
+        text = f"not shown: fewer than {threshold} answers to a question"
+    elif reason.startswith("secondary"):
+        text = "not shown: would reveal a smaller group"
+    else:
+        text = "not shown"
+    if respondents is None:
+        return text
+    return f"{text} ({respondents} respondent{'' if respondents == 1 else 's'})"
 
 
 def _rows(frame: Any) -> list[dict[str, Any]]:
@@ -51,7 +59,9 @@ def _grid(report: Report, breakdown: str) -> dict[str, Any]:
     cells: dict[str, dict[str, str]] = {g["group"]: {} for g in groups}
     for r in report.analysis.findings.filter(breakdown=breakdown).iter_rows(named=True):
         cells[r["group"]][r["question"]] = (
-            hidden_text(r["reason"], threshold) if r["suppressed"] else f"{pct(r['pct_positive'])} (n {r['n']})"
+            hidden_text(r["reason"], threshold, r["respondents"])
+            if r["suppressed"]
+            else f"{pct(r['pct_positive'])} (n {r['n']})"
         )
     return {
         "name": breakdown,
@@ -75,12 +85,13 @@ def _headline(report: Report) -> list[dict[str, Any]]:
         if r is None:
             continue
         shown = not r["suppressed"]
+        hidden = "" if shown else hidden_text(r["reason"], report.threshold, r["respondents"])
         out.append(
             {
                 "id": q.id,
                 "text": q.text,
-                "n": r["n"],
-                "pct": pct(r["pct_positive"]) if shown else hidden_text(r["reason"], report.threshold),
+                "n": r["n"] if shown else "",
+                "pct": pct(r["pct_positive"]) if shown else hidden,
                 "ci": interval(r["ci_low"], r["ci_high"]) if shown else "",
                 "distribution": "; ".join(f"{a}: {c}" for a, c in zip(q.options, r["distribution"] or [], strict=False))
                 if shown
@@ -103,8 +114,8 @@ def _changes(report: Report) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
     headline = [
         {
             **c,
-            "before": pct(c["baseline_pct"]) or "not shown",
-            "after": pct(c["repeat_pct"]) or "not shown",
+            "before": _side(c["baseline_pct"], c["baseline_n"]),
+            "after": _side(c["repeat_pct"], c["repeat_n"]),
             "change": _change_text(c),
             "ci": "" if c["ci_low"] is None else f"{_points(c['ci_low'])} to {_points(c['ci_high'])} points",
             "p": "" if c["p_value"] is None else f"{c['p_value']:.3f}",
@@ -121,6 +132,13 @@ def _changes(report: Report) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
         {"name": name, "questions": questions, "rows": [{"group": g, "cells": cells} for g, cells in groups.items()]}
         for name, groups in grids.items()
     ]
+
+
+def _side(value: float | None, n: int | None) -> str:
+    """One survey's % positive with its answers, or 'not shown' (a hidden side has neither)."""
+    if value is None:
+        return "not shown"
+    return f"{pct(value)} (n {n})"
 
 
 def _points(value: float) -> str:
@@ -179,7 +197,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .hidden-cell { color: #4b4b4b; font-style: italic; }
 .wrap { overflow-x: auto; }
 a { color: #1d70b8; }
-a:focus { outline: 3px solid #ffdd00; }
+a:focus, .wrap:focus { outline: 3px solid #ffdd00; }
 </style>
 </head>
 <body>
@@ -205,7 +223,7 @@ interval.</p>
 </ul></nav>
 
 <h2 id="headline">Headline findings</h2>
-<div class="wrap"><table>
+<div class="wrap" role="region" tabindex="0" aria-label="Headline findings"><table>
 <caption>Every question, all respondents</caption>
 <thead><tr><th scope="col">Question</th><th scope="col">Answers</th><th scope="col">% positive</th>
 <th scope="col">95% interval</th><th scope="col">Answers given</th></tr></thead>
@@ -224,7 +242,7 @@ interval.</p>
 
 {% for g in grids %}
 <h2 id="by-{{ loop.index }}">By {{ g.name }}</h2>
-<div class="wrap"><table>
+<div class="wrap" role="region" tabindex="0" aria-label="Results by {{ g.name }}"><table>
 <caption>% positive by {{ g.name }} (n: answers to the question)</caption>
 <thead><tr><th scope="col">{{ g.name }}</th><th scope="col">Responses</th>
 {% for q in questions %}<th scope="col"><abbr title="{{ q.text }}">{{ q.id }}</abbr></th>{% endfor %}</tr></thead>
@@ -240,7 +258,7 @@ interval.</p>
 
 {% if gaps %}
 <h2 id="gaps">Gaps between groups</h2>
-<div class="wrap"><table>
+<div class="wrap" role="region" tabindex="0" aria-label="Gaps between groups"><table>
 <caption>Difference in % positive (with its 95% interval) and the ratio of the rates (1.0 is parity)</caption>
 <thead><tr><th scope="col">Question</th><th scope="col">Group</th><th scope="col">Compared with</th>
 <th scope="col">% positive</th><th scope="col">Difference</th><th scope="col">Ratio</th>
@@ -256,15 +274,15 @@ interval.</p>
 <p>Not compared, because the question changed:</p>
 <ul>{% for qid, why in r.not_comparable %}<li>{{ qid }}: {{ why }}</li>{% endfor %}</ul>
 {% endif %}
-<div class="wrap"><table>
+<div class="wrap" role="region" tabindex="0" aria-label="Changes since the baseline"><table>
 <caption>Change in % positive since the baseline, all respondents (two-proportion z-test, significant at 95%)</caption>
 <thead><tr><th scope="col">Question</th><th scope="col">Baseline</th><th scope="col">Repeat</th>
 <th scope="col">Change</th><th scope="col">95% interval</th><th scope="col">p</th></tr></thead>
-<tbody>{% for c in changes[0] %}<tr><th scope="row">{{ c.question }}</th><td>{{ c.before }} (n {{ c.baseline_n }})</td>
-<td>{{ c.after }} (n {{ c.repeat_n }})</td><td>{{ c.change }}</td><td>{{ c.ci }}</td><td>{{ c.p }}</td></tr>{% endfor %}
+<tbody>{% for c in changes[0] %}<tr><th scope="row">{{ c.question }}</th><td>{{ c.before }}</td>
+<td>{{ c.after }}</td><td>{{ c.change }}</td><td>{{ c.ci }}</td><td>{{ c.p }}</td></tr>{% endfor %}
 </tbody></table></div>
 {% for g in changes[1] %}
-<div class="wrap"><table>
+<div class="wrap" role="region" tabindex="0" aria-label="Changes by {{ g.name }}"><table>
 <caption>Change in % positive since the baseline by {{ g.name }}</caption>
 <thead><tr><th scope="col">{{ g.name }}</th>
 {% for q in g.questions %}<th scope="col">{{ q }}</th>{% endfor %}</tr></thead>

@@ -109,7 +109,9 @@ class TestNumbers:
         for group, reason in (("B", "secondary"), ("C", "primary")):
             hidden = row(doc, "team", group, "Q1")
             assert hidden["suppressed"] and hidden["reason"].startswith(reason)
-            assert all(hidden[v] is None for v in VALUES) and hidden["n"] in (12, 3)
+            # a hidden row shows its group's respondents, not how many answered the question
+            assert all(hidden[v] is None for v in VALUES) and hidden["n"] is None
+            assert hidden["respondents"] == {"B": 12, "C": 3}[group]
         groups = {(g["breakdown"], g["group"]): g for g in doc["groups"]}
         assert groups[("team", "C")]["respondents"] == 3  # who answered is shown, what they answered is not
         assert row(doc, "grade", "B", "Q2")["positive"] == sum(1 for i in range(18, 30) if i % 3)
@@ -149,12 +151,13 @@ class TestFormats:
         result = run("--survey", survey, "--responses", responses, "--format", "csv")
         assert result.exit_code == 0, result.output
         rows = list(csv.DictReader(io.StringIO(result.stdout)))
-        assert [(r["breakdown"], r["group"], r["question"], int(r["n"])) for r in rows] == [
-            (r["breakdown"], r["group"], r["question"], r["n"]) for r in doc["results"]
-        ]
+        assert [
+            (r["breakdown"], r["group"], r["question"], int(r["respondents"]), int(r["n"]) if r["n"] else None)
+            for r in rows
+        ] == [(r["breakdown"], r["group"], r["question"], r["respondents"], r["n"]) for r in doc["results"]]
         for r in rows:
             if r["suppressed"] == "true":
-                assert all(r[v] == "" for v in VALUES) and r["reason"]
+                assert all(r[v] == "" for v in (*VALUES, "n")) and r["reason"]
             else:
                 assert json.loads(r["distribution"]) and float(r["pct_positive"]) >= 0
 
@@ -170,7 +173,10 @@ class TestFormats:
         cells = _Cells()
         cells.feed(page)
         assert cells.empty_in_grids == 0  # a hidden result is said in words, never a blank cell
-        assert "not shown: fewer than 11 responses" in page and "not shown: would reveal a smaller group" in page
+        # team C (3 respondents) is hidden in its own right, team B (12) to protect it
+        assert "not shown: fewer than 11 responses (3 respondents)" in page
+        assert "not shown: would reveal a smaller group (12 respondents)" in page
+        assert "None" not in page
         assert "67% (n 15)" in page  # team A: 10 of 15
 
     def test_stdout_json_and_out_file_are_the_same(self, tiny: tuple[Path, Path], tmp_path: Path) -> None:
