@@ -231,10 +231,13 @@ def changes(baseline: pl.DataFrame, repeat: pl.DataFrame, comparable: Iterable[s
     ``ci_high``; the pooled two-proportion ``z``, its two-sided ``p_value`` and ``significant`` (p < 0.05),
     each exactly as ``two_proportion_change``; ``suppressed``; ``why``.
 
-    Where either side is suppressed the row keeps its keys and response counts (always published) with
-    ``suppressed`` true and nothing else, so a change never reveals a hidden value. A group in only one
-    survey, or with no responses on a side, has no change and says why. Rows follow the repeat frame's
-    order, then the baseline's groups that the repeat lacks.
+    Where either side is suppressed the row keeps its keys and each side's ``n`` as that side's frame
+    gives it, with ``suppressed`` true and nothing else, so a change never reveals a hidden value. The
+    analysis publishes no ``n`` for a hidden group (its respondents instead: docs/statistics.md section
+    4), so the ``n`` of a suppressed side is null; whether a group is in a survey at all is read from
+    the rows, never from ``n``. A group in only one survey, or with no responses on a side, has no
+    change and says why. Rows follow the repeat frame's order, then the baseline's groups that the
+    repeat lacks.
     """
     wanted = list(dict.fromkeys(comparable))
     keys, values = ["breakdown", "group", "question"], ["n", "positive", "suppressed"]

@@ -136,19 +136,29 @@ _NEEDED = ("breakdown", "group", "question", "n", "positive", "suppressed")
 def _side(rows: pl.DataFrame, suffix: str, z: float) -> pl.DataFrame:
     """One side's published counts with its rate and Wilson interval recomputed from them.
 
-    A suppressed row (or one with no published positive count) keeps no count, so nothing below can
-    use it; the interval is recomputed from the counts rather than read from the frame so the gap rests
-    on exactly the numbers the scalar reference would be given.
+    A suppressed row (or one with no published positive count) keeps no count, neither ``positive`` nor
+    ``n`` (the analysis publishes neither for a hidden group, and a frame that still holds an ``n`` there
+    is not repeated), so nothing below can use it; ``row`` marks that the group has a row for the
+    question at all, and ``empty`` that the frame itself says nobody answered (an older findings frame
+    gave every group's ``n``; the analysis now gives none where it hides a group, so ``empty`` is null
+    there). The interval is recomputed from the counts rather than read from the frame so the
+    gap rests on exactly the numbers the scalar reference would be given.
     """
     hidden = pl.col("suppressed").fill_null(True) | pl.col("positive").is_null()
     reason = pl.col("reason") if "reason" in rows.columns else pl.lit(None, pl.String)
+
+    def shown(column: str) -> pl.Expr:
+        return pl.when(hidden).then(None).otherwise(pl.col(column)).cast(pl.Int64).alias(column)
+
     counts = rows.select(
         "group",
         "question",
-        pl.col("n").cast(pl.Int64),
-        pl.when(hidden).then(None).otherwise(pl.col("positive")).cast(pl.Int64).alias("positive"),
+        shown("n"),
+        shown("positive"),
         hidden.alias("hidden"),
         reason.cast(pl.String).alias("reason"),
+        pl.lit(True).alias("row"),
+        (pl.col("n") == 0).alias("empty"),
     )
     rated = with_rates(counts, threshold=1, z=z).drop("suppressed")
     return rated.rename({c: f"{c}_{suffix}" for c in rated.columns if c != "question"})
@@ -180,13 +190,13 @@ def _gaps(findings: pl.DataFrame, breakdown: str, a_groups: list[str], b_group: 
 
     # the first reason that applies, in the order a reader would want to hear it
     no_gap = (
-        pl.when(pl.col("n_a").is_null())
+        pl.when(pl.col("row_a").is_null())
         .then(pl.concat_str(pl.lit("no row for "), ga, pl.lit(" and this question")))
-        .when(pl.col("n_b").is_null())
+        .when(pl.col("row_b").is_null())
         .then(pl.concat_str(pl.lit("no row for "), gb, pl.lit(" and this question")))
-        .when(pl.col("n_a") == 0)
+        .when(pl.col("empty_a"))
         .then(pl.concat_str(ga, pl.lit(" has no responses")))
-        .when(pl.col("n_b") == 0)
+        .when(pl.col("empty_b"))
         .then(pl.concat_str(gb, pl.lit(" has no responses")))
         .when(pl.col("hidden_a"))
         .then(hidden_why(ga, "a"))
@@ -260,7 +270,9 @@ def group_gaps(findings: pl.DataFrame, breakdown: str, group_a: str, group_b: st
     ``findings`` is the analysis' findings frame (columns breakdown, group, question, n, positive,
     suppressed, and optionally reason). One row per question, in the frame's order, with columns:
 
-    - ``question``, ``group_a``, ``group_b``; ``n_a``, ``n_b`` (responses, always shown);
+    - ``question``, ``group_a``, ``group_b``; ``n_a``, ``n_b``: each group's answers to the question as
+      published, null where that group is suppressed (the analysis shows a hidden group's respondents,
+      not its ``n``, and a gap shows no more than the findings do) or has no row for the question;
     - ``pct_a``, ``pct_b``: each group's % positive (proportion), null where that group is suppressed;
     - ``difference`` = pct_a - pct_b with ``diff_low``, ``diff_high``: Newcombe's hybrid score 95% interval
       (as ``newcombe_difference``);

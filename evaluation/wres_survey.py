@@ -10,10 +10,12 @@ suppression applied). WRES compares two groups: white, and BME (black and minori
 * **BME** is every other group of the breakdown: every stated ethnicity that is not white.
 
 The BME figure is the sum of its groups' published counts. Summing published numbers reveals nothing,
-so this is safe; but if any BME group (with responses) is suppressed, its count is not published and a
+so this is safe; but if any BME group with respondents is suppressed, its count is not published and a
 BME total would let a reader subtract the published groups from it to recover the hidden one. Then the
 BME figure, and with it the gap, is suppressed too, naming the groups responsible. Likewise the white
-figure is suppressed when a white group is.
+figure is suppressed when a white group is. Whether a group has anyone in it is read from its
+``respondents`` (always published): a hidden group's ``n`` is null in the analysis' findings. A frame
+without that column (as the analysis wrote it before) is read by its ``n``.
 
 WRES reports the share answering *yes* (experiencing harassment, believing in equal opportunities...),
 whatever a survey counts as "positive" for its heatmap: a harassment question scored with "No" as
@@ -85,7 +87,7 @@ def survey_indicators_by_ethnicity(
     """Indicators 5-8 (those in ``questions``: indicator -> question) white against BME, in indicator order.
 
     ``findings`` is the analysis' findings frame (breakdown, group, question, n, positive, suppressed;
-    reason and distribution used when present). Each indicator gives the white and BME % answering yes,
+    respondents, reason and distribution used when present). Each indicator gives the white and BME % answering yes,
     the gap BME - white (Newcombe interval) and the ratio BME / white (Katz interval), every figure with
     its formula; the BME formula names the groups it sums. Suppression is honoured as the module says.
     Raises ValueError for an indicator outside 5-8, an unknown breakdown, or a question without a yes side.
@@ -111,15 +113,24 @@ def survey_indicators_by_ethnicity(
         yes = pl.when(pl.col("question") == qid).then(expr).otherwise(yes)
     role = pl.when(pl.col("group").is_in(sorted(whites))).then(pl.lit("white")).otherwise(pl.lit("bme"))
     reason = pl.col("reason") if "reason" in rows.columns else pl.lit(None, pl.String)
-    hidden = (pl.col("suppressed").fill_null(True) | yes.is_null()) & (pl.col("n") > 0)
+    # a group with nobody in it hides nothing; a hidden group's n is null, its respondents never are
+    anyone = (pl.col("respondents") if "respondents" in rows.columns else pl.col("n")).fill_null(0) > 0
+    hidden = (pl.col("suppressed").fill_null(True) | yes.is_null()) & anyone
     per_role = (
         rows.filter(pl.col("question").is_in(list(counted)) & ~pl.col("group").is_in(sorted(not_stated)))
-        .with_columns(role.alias("role"), yes.cast(pl.Int64).alias("yes"), hidden.alias("hidden"), reason.alias("why"))
+        .with_columns(
+            role.alias("role"),
+            yes.cast(pl.Int64).alias("yes"),
+            hidden.alias("hidden"),
+            anyone.alias("anyone"),
+            reason.alias("why"),
+        )
         .group_by("question", "role")
         .agg(
+            # shown only when no group is hidden, so then every group's n is published
             pl.col("n").sum().alias("n"),
             pl.col("yes").filter(~pl.col("hidden")).sum().alias("yes"),
-            pl.col("group").filter(pl.col("n") > 0).sort().alias("parts"),
+            pl.col("group").filter(pl.col("anyone")).sort().alias("parts"),
             pl.struct("group", "why").filter(pl.col("hidden")).sort().alias("hidden"),
         )
     )

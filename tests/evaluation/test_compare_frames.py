@@ -116,12 +116,19 @@ class TestTwoSidedP:
         assert two_sided_p(pl.Series("z", [], dtype=pl.Float64)).to_list() == []
 
 
-def frame(cells: list[tuple[str, str, str, int, int]]) -> pl.DataFrame:
-    """A findings frame (suppressed below THRESHOLD) from (breakdown, group, question, n, positive) rows."""
+def frame(cells: list[tuple[str, str, str, int, int]], *, legacy: bool = False) -> pl.DataFrame:
+    """A findings frame (suppressed below THRESHOLD) from (breakdown, group, question, n, positive) rows, as
+    the analysis publishes it: ``respondents`` always (here as many as answered), ``n`` null where hidden.
+    ``legacy``: as it was published before, ``n`` on every row and no ``respondents``."""
     counts = pl.DataFrame(cells, schema=["breakdown", "group", "question", "n", "positive"], orient="row").cast(
         {"n": pl.Int64, "positive": pl.Int64}
     )
-    return with_rates(counts, THRESHOLD)
+    rated = with_rates(counts, THRESHOLD)
+    if legacy:
+        return rated
+    return rated.with_columns(
+        respondents=pl.col("n"), n=pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("n"))
+    )
 
 
 class TestChanges:
@@ -137,9 +144,10 @@ class TestChanges:
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high), abs=1e-12)
         assert row["significant"] is True and row["suppressed"] is False and row["why"] is None
 
-    def test_suppressed_either_side_keeps_only_the_flag_and_the_counts_of_responses(self) -> None:
-        b = frame([("team", "T1", "Q1", 8, 4), ("team", "T2", "Q1", 40, 20), ("team", "T3", "Q1", 5, 1)])
-        r = frame([("team", "T1", "Q1", 30, 20), ("team", "T2", "Q1", 9, 2), ("team", "T3", "Q1", 6, 6)])
+    @pytest.mark.parametrize("legacy", [False, True], ids=["n-null-where-hidden", "n-on-every-row"])
+    def test_suppressed_either_side_keeps_only_the_flag_and_the_published_counts(self, legacy: bool) -> None:
+        b = frame([("team", "T1", "Q1", 8, 4), ("team", "T2", "Q1", 40, 20), ("team", "T3", "Q1", 5, 1)], legacy=legacy)
+        r = frame([("team", "T1", "Q1", 30, 20), ("team", "T2", "Q1", 9, 2), ("team", "T3", "Q1", 6, 6)], legacy=legacy)
         out = changes(b, r, ["Q1"])
         assert out.get_column("why").to_list() == [
             "suppressed in the baseline",
@@ -151,7 +159,9 @@ class TestChanges:
         assert out.select(pl.col(values).exclude("suppressed", "why").is_null().all()).row(0) == (True,) * (
             len(values) - 2
         )
-        assert out.select("baseline_n", "repeat_n").rows() == [(8, 30), (40, 9), (5, 6)]
+        # each side's n as its frame publishes it: none for a hidden group (an older frame gave it)
+        published = [(8, 30), (40, 9), (5, 6)] if legacy else [(None, 30), (40, None), (None, None)]
+        assert out.select("baseline_n", "repeat_n").rows() == published
 
     def test_only_comparable_questions_and_one_sided_groups(self) -> None:
         b = frame([("team", "T1", "Q1", 40, 20), ("team", "T1", "Q2", 40, 20), ("team", "T9", "Q1", 30, 10)])
@@ -164,6 +174,17 @@ class TestChanges:
             ("T9", "Q1", "only in the baseline"),
         ]
         assert out.row(2, named=True)["baseline_n"] == 30 and out.row(2, named=True)["suppressed"] is False
+
+    def test_a_hidden_group_in_one_survey_only_is_one_sided_not_suppressed(self) -> None:
+        # presence is read from the rows: a hidden group's null n does not make it look absent
+        b = frame([("team", "T1", "Q1", 40, 20), ("team", "T9", "Q1", 4, 1)])
+        r = frame([("team", "T1", "Q1", 45, 30), ("team", "T8", "Q1", 3, 3)])
+        out = changes(b, r, ["Q1"])
+        assert out.select("group", "baseline_n", "repeat_n", "suppressed", "why").rows() == [
+            ("T1", 40, 45, False, None),
+            ("T8", None, None, False, "only in the repeat"),
+            ("T9", None, None, False, "only in the baseline"),
+        ]
 
     def test_no_variance_means_no_change(self) -> None:
         b = frame([("overall", "all", "Q1", 20, 20)])
@@ -206,6 +227,8 @@ class TestChanges:
         for (n1, x1, n2, x2), row in zip(cells, out.iter_rows(named=True), strict=True):
             if n1 < THRESHOLD or n2 < THRESHOLD:
                 assert row["suppressed"] is True and row["z"] is None and row["baseline_positive"] is None
+                assert row["baseline_n"] == (None if n1 < THRESHOLD else n1)
+                assert row["repeat_n"] == (None if n2 < THRESHOLD else n2)
                 continue
             c = two_proportion_change(x1, n1, x2, n2)
             assert (row["difference"], row["ci_low"], row["ci_high"], row["z"]) == pytest.approx(

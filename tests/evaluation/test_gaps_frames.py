@@ -15,8 +15,12 @@ proportion = pytest.importorskip("statsmodels.stats.proportion")
 THRESHOLD = 11
 
 
-def findings(cells: dict[tuple[str, str], tuple[int, int]], breakdown: str = "ethnicity") -> pl.DataFrame:
-    """A findings frame from (group, question) -> (n, positive), suppressed below THRESHOLD like the pipeline."""
+def findings(
+    cells: dict[tuple[str, str], tuple[int, int]], breakdown: str = "ethnicity", *, legacy: bool = False
+) -> pl.DataFrame:
+    """A findings frame from (group, question) -> (n, positive), suppressed below THRESHOLD like the pipeline:
+    every group's ``respondents`` shown (here as many as answered), ``n`` null where suppressed. ``legacy``:
+    as the pipeline wrote it before, no ``respondents`` and ``n`` shown on every row."""
     counts = pl.DataFrame(
         {
             "breakdown": [breakdown] * len(cells),
@@ -28,11 +32,24 @@ def findings(cells: dict[tuple[str, str], tuple[int, int]], breakdown: str = "et
         schema={"breakdown": pl.String, "group": pl.String, "question": pl.String, "n": pl.Int64, "positive": pl.Int64},
     )
     rated = with_rates(counts, THRESHOLD)
-    return rated.with_columns(
+    if legacy:
+        return rated.with_columns(
+            pl.when(pl.col("suppressed"))
+            .then(pl.format("primary: n={} < {}", pl.col("n"), pl.lit(THRESHOLD)))
+            .otherwise(None)
+            .alias("reason")
+        )
+    return rated.select(
+        "breakdown",
+        "group",
+        "question",
+        pl.col("n").alias("respondents"),
+        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("n")).alias("n"),
+        pl.exclude("breakdown", "group", "question", "n"),
         pl.when(pl.col("suppressed"))
-        .then(pl.format("primary: n={} < {}", pl.col("n"), pl.lit(THRESHOLD)))
+        .then(pl.format("primary: {} respondents < {}", pl.col("n"), pl.lit(THRESHOLD)))
         .otherwise(None)
-        .alias("reason")
+        .alias("reason"),
     )
 
 
@@ -52,11 +69,21 @@ class TestGroupGaps:
     def test_suppressed_group_gives_no_gap_and_says_why(self) -> None:
         f = findings({("Mixed", "Q1"): (7, 3), ("White", "Q1"): (200, 120)})
         (row,) = group_gaps(f, "ethnicity", "Mixed", "White").iter_rows(named=True)
-        assert row["n_a"] == 7 and row["pct_a"] is None and row["pct_b"] == pytest.approx(0.6)
+        # n_a is the published n: none for a hidden group (its respondents are in the reason)
+        assert (row["n_a"], row["n_b"]) == (None, 200) and row["pct_a"] is None and row["pct_b"] == pytest.approx(0.6)
         assert all(row[c] is None for c in ("difference", "diff_low", "diff_high", "ratio", "ratio_low", "ratio_high"))
-        assert row["why"] == "Mixed is suppressed (primary: n=7 < 11)"
+        assert row["why"] == "Mixed is suppressed (primary: 7 respondents < 11)"
         (back,) = group_gaps(f, "ethnicity", "White", "Mixed").iter_rows(named=True)
-        assert back["why"] == "Mixed is suppressed (primary: n=7 < 11)" and back["difference"] is None
+        assert back["why"] == "Mixed is suppressed (primary: 7 respondents < 11)" and back["difference"] is None
+
+    def test_an_older_frame_with_n_on_every_row(self) -> None:
+        # no respondents column and n on hidden rows, as the pipeline wrote before: the same gaps and
+        # reasons, and a hidden n is not passed on; an empty group still says it has no responses
+        f = findings({("Mixed", "Q1"): (7, 3), ("White", "Q1"): (200, 120), ("Other", "Q1"): (0, 0)}, legacy=True)
+        mixed, other = all_gaps(f, "ethnicity", "White").iter_rows(named=True)
+        assert (mixed["n_a"], mixed["n_b"], mixed["difference"]) == (None, 200, None)
+        assert mixed["why"] == "Mixed is suppressed (primary: n=7 < 11)"
+        assert other["why"] == "Other has no responses" and other["n_a"] is None
 
     def test_a_suppressed_flag_hides_counts_whatever_the_frame_still_holds(self) -> None:
         # secondary suppression: n is above the threshold, the frame says suppressed (and may keep a count)
@@ -72,6 +99,7 @@ class TestGroupGaps:
         )
         (row,) = group_gaps(f, "team", "T1", "T2").iter_rows(named=True)
         assert row["pct_a"] is None and row["difference"] is None and row["why"] == "T1 is suppressed"
+        assert (row["n_a"], row["n_b"]) == (None, 50)  # the frame's n of a hidden group is not repeated
 
     def test_ratio_not_computable(self) -> None:
         f = findings({("A", "Q1"): (20, 5), ("B", "Q1"): (30, 0), ("A", "Q2"): (20, 0), ("B", "Q2"): (30, 6)})
@@ -136,7 +164,7 @@ class TestAllGaps:
         g = gap(Proportion(30, 120), Proportion(300, 900))
         assert asian["difference"] == pytest.approx(g.difference.value)
         assert asian["ratio"] == pytest.approx(g.ratio.value)
-        assert out.row(2, named=True)["why"] == "Prefer not to say is suppressed (primary: n=9 < 11)"
+        assert out.row(2, named=True)["why"] == "Prefer not to say is suppressed (primary: 9 respondents < 11)"
 
     @settings(max_examples=60, deadline=None)
     @given(st.lists(group_cells, min_size=2, max_size=5))
@@ -150,10 +178,10 @@ class TestAllGaps:
                 assert row["why"] is not None and row["why"].startswith("no row for")
                 continue
             (na, xa), (nb, xb) = a, b
-            if na < THRESHOLD or nb < THRESHOLD:  # suppressed, or empty
-                assert row["difference"] is None and row["ratio"] is None
-                assert ("no responses" if 0 in (na, nb) else "suppressed") in row["why"]
+            if na < THRESHOLD or nb < THRESHOLD:  # suppressed (an empty group is too)
+                assert row["difference"] is None and row["ratio"] is None and "suppressed" in row["why"]
                 assert (row["pct_a"] is None) == (na < THRESHOLD) and (row["pct_b"] is None) == (nb < THRESHOLD)
+                assert (row["n_a"], row["n_b"]) == (None if na < THRESHOLD else na, None if nb < THRESHOLD else nb)
                 continue
             g = gap(Proportion(xa, na), Proportion(xb, nb))
             d, r = g.difference, g.ratio

@@ -17,8 +17,10 @@ YES_NO = ("Yes", "No")
 THRESHOLD = 11
 
 
-def findings(cells: list[tuple[str, str, int, int, list[int] | None]]) -> pl.DataFrame:
-    """(group, question, n, positive, distribution) by ethnicity, suppressed below THRESHOLD like the pipeline."""
+def findings(cells: list[tuple[str, str, int, int, list[int] | None]], *, legacy: bool = False) -> pl.DataFrame:
+    """(group, question, n, positive, distribution) by ethnicity, suppressed below THRESHOLD like the pipeline:
+    ``respondents`` on every row (here as many as answered), ``n`` null where suppressed. ``legacy``: as the
+    pipeline wrote it before, ``n`` on every row and no ``respondents``."""
     frame = pl.DataFrame(
         {
             "breakdown": ["ethnicity"] * len(cells),
@@ -31,9 +33,17 @@ def findings(cells: list[tuple[str, str, int, int, list[int] | None]]) -> pl.Dat
         schema_overrides={"n": pl.Int64, "positive": pl.Int64, "distribution": pl.List(pl.Int64)},
     )
     rated = with_rates(frame, THRESHOLD)
+    hidden = pl.col("suppressed")
+    if legacy:
+        return rated.with_columns(
+            pl.when(hidden).then(pl.format("primary: n={} < 11", pl.col("n"))).alias("reason"),
+            pl.when(hidden).then(None).otherwise(pl.col("distribution")).alias("distribution"),
+        )
     return rated.with_columns(
-        pl.when(pl.col("suppressed")).then(pl.format("primary: n={} < 11", pl.col("n"))).alias("reason"),
-        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("distribution")).alias("distribution"),
+        pl.col("n").alias("respondents"),
+        pl.when(hidden).then(None).otherwise(pl.col("n")).alias("n"),
+        pl.when(hidden).then(pl.format("primary: {} respondents < 11", pl.col("n"))).alias("reason"),
+        pl.when(hidden).then(None).otherwise(pl.col("distribution")).alias("distribution"),
     )
 
 
@@ -100,11 +110,15 @@ class TestByEthnicity:
             assert ind.white.formula.startswith("white answering Strongly agree or Agree / white respondents")
             assert ind.higher_is_better
 
-    def test_a_suppressed_bme_group_suppresses_the_bme_total_and_the_gap(self) -> None:
-        f = findings([("White", "Q", 500, 50, None), ("Asian", "Q", 300, 30, None), ("Mixed", "Q", 7, 3, None)])
+    @pytest.mark.parametrize("legacy", [False, True], ids=["n-null-where-hidden", "n-on-every-row"])
+    def test_a_suppressed_bme_group_suppresses_the_bme_total_and_the_gap(self, legacy: bool) -> None:
+        cells = [("White", "Q", 500, 50, None), ("Asian", "Q", 300, 30, None), ("Mixed", "Q", 7, 3, None)]
+        f = findings(cells, legacy=legacy)
         (ind,) = survey_indicators_by_ethnicity(f, {8: yes_no("Q")})
         assert ind.white.value == pytest.approx(0.1)
-        why = "suppressed: Mixed (primary: n=7 < 11) is suppressed, and a BME total would reveal it by subtraction"
+        # the hidden group has respondents (its n is null): it matters, so the BME total is not shown
+        reason = "primary: n=7 < 11" if legacy else "primary: 7 respondents < 11"
+        why = f"suppressed: Mixed ({reason}) is suppressed, and a BME total would reveal it by subtraction"
         assert ind.bme.value is None and ind.bme.reason == why
         assert ind.difference.value is None and ind.difference.reason == why and ind.ratio.value is None
         assert "30" not in ind.bme.formula and "307" not in ind.bme.formula  # no total leaks through the formula
@@ -112,22 +126,26 @@ class TestByEthnicity:
     def test_a_suppressed_white_group(self) -> None:
         f = findings([("White", "Q", 9, 2, None), ("Asian", "Q", 300, 30, None)])
         (ind,) = survey_indicators_by_ethnicity(f, {8: yes_no("Q")})
-        assert ind.white.value is None and ind.white.reason == "suppressed: White (primary: n=9 < 11)"
+        assert ind.white.value is None and ind.white.reason == "suppressed: White (primary: 9 respondents < 11)"
         assert ind.bme.value == pytest.approx(0.1) and ind.difference.value is None
 
     def test_secondary_suppression_is_honoured(self) -> None:
         f = findings([("White", "Q", 500, 50, None), ("Asian", "Q", 300, 30, None), ("Black", "Q", 40, 4, None)])
+        black = pl.col("group") == "Black"
         f = f.with_columns(
-            suppressed=pl.col("group") == "Black",
-            reason=pl.when(pl.col("group") == "Black").then(pl.lit("secondary: protects ethnicity=Mixed")),
+            suppressed=black,
+            n=pl.when(black).then(None).otherwise(pl.col("n")),
+            positive=pl.when(black).then(None).otherwise(pl.col("positive")),
+            reason=pl.when(black).then(pl.lit("secondary: protects ethnicity=Mixed")),
         )
         (ind,) = survey_indicators_by_ethnicity(f, {8: yes_no("Q")})
         assert ind.bme.value is None and ind.bme.reason is not None
         assert ind.bme.reason.startswith("suppressed: Black (secondary: protects ethnicity=Mixed) is suppressed")
 
-    def test_an_empty_group_is_no_reason_to_suppress(self) -> None:
-        f = findings([("White", "Q", 500, 50, None), ("Asian", "Q", 300, 30, None), ("Mixed", "Q", 0, 0, None)])
-        (ind,) = survey_indicators_by_ethnicity(f, {8: yes_no("Q")})
+    @pytest.mark.parametrize("legacy", [False, True], ids=["n-null-where-hidden", "n-on-every-row"])
+    def test_an_empty_group_is_no_reason_to_suppress(self, legacy: bool) -> None:
+        cells = [("White", "Q", 500, 50, None), ("Asian", "Q", 300, 30, None), ("Mixed", "Q", 0, 0, None)]
+        (ind,) = survey_indicators_by_ethnicity(findings(cells, legacy=legacy), {8: yes_no("Q")})
         assert ind.bme.value == pytest.approx(0.1) and ind.bme.formula.endswith("(BME: Asian)")
 
     def test_several_white_labels_and_custom_not_stated(self) -> None:
