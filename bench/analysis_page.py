@@ -46,14 +46,16 @@ BATCH = 10_000
 
 
 def _row(
-    survey_id: int, breakdown: str, group: str, q: str, n: int, positive: int | None, reason: str | None
-) -> dict[str, Any]:
+    survey_id: int, breakdown: str, group: str, q: str, respondents: int, n: int, positive: int | None,
+    reason: str | None,
+) -> dict[str, Any]:  # fmt: skip
     from evaluation.findings import wilson_interval
 
     shown = positive is not None
     low, high = wilson_interval(positive, n) if positive is not None else (None, None)
     return {
-        "survey_id": survey_id, "breakdown": breakdown, "group_label": group, "question_id": q, "n": n,
+        "survey_id": survey_id, "breakdown": breakdown, "group_label": group, "question_id": q,
+        "respondents": respondents, "n": n if shown else None,
         "positive": positive, "pct_positive": positive / n if positive is not None else None, "ci_low": low,
         "ci_high": high, "suppressed": not shown, "reason": reason,
         "distribution": [positive, 0, 0, 0, n - positive] if positive is not None else None, "change": None,
@@ -89,7 +91,9 @@ def seed(url: str, groups: int, rng_seed: int = 7) -> tuple[int, int]:
              "closes_at": now - timedelta(days=2), "closed_at": now - timedelta(days=2)},
         ).scalar_one()  # fmt: skip
         share = {q: rng.uniform(0.3, 0.8) for q in QUESTIONS}
-        rows = [_row(survey_id, "overall", "all", q, 100_000, int(100_000 * share[q]), None) for q in QUESTIONS]
+        rows = [
+            _row(survey_id, "overall", "all", q, 100_000, 100_000, int(100_000 * share[q]), None) for q in QUESTIONS
+        ]
         rates = []
         for g in range(groups):
             team = f"T{g:05d}"
@@ -99,12 +103,12 @@ def seed(url: str, groups: int, rng_seed: int = 7) -> tuple[int, int]:
             for q in QUESTIONS:
                 n = max(1, size - rng.randint(0, 2))
                 p = min(1.0, max(0.0, share[q] + lift + rng.gauss(0, 0.05)))
-                rows.append(_row(survey_id, "team", team, q, n, None if hide else round(p * n), hide))
+                rows.append(_row(survey_id, "team", team, q, size, n, None if hide else round(p * n), hide))
             eligible = size + rng.randint(0, 20)
             rates.append({"survey_id": survey_id, "breakdown": "team", "group_label": team, "eligible": eligible,
                           "responses": size, "rate": size / eligible, "change": None})  # fmt: skip
         for e in ETHNICITY:
-            rows += [_row(survey_id, "ethnicity", e, q, 5000, int(5000 * share[q]), None) for q in QUESTIONS]
+            rows += [_row(survey_id, "ethnicity", e, q, 5000, 5000, int(5000 * share[q]), None) for q in QUESTIONS]
         for start in range(0, len(rows), BATCH):
             c.execute(insert(SurveyGroupFinding), rows[start : start + BATCH])
         for start in range(0, len(rates), BATCH):

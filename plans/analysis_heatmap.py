@@ -56,13 +56,15 @@ class FindingRow:
     ci_high: float | None
     suppressed: bool
     reason: str | None
+    respondents: int | None = None  # the group's respondents: always published, hidden or not
 
 
 @dataclass(frozen=True)
 class GroupSummary:
-    """What ordering a breakdown's groups needs of each: its largest ``n`` (0 when hidden: a hidden
-    group's answers per question are not published), the mean of its shown cells' differences from the
-    organisation (None when none is shown), and whether it is hidden."""
+    """What ordering a breakdown's groups needs of each: its respondents ``n`` (for rows that carry none,
+    the most answers it gave to a question, 0 when hidden: a hidden group's answers per question are not
+    published), the mean of its shown cells' differences from the organisation (None when none is
+    shown), and whether it is hidden."""
 
     group: str
     n: int
@@ -138,7 +140,8 @@ def summarise(rows: Iterable[FindingRow], organisation: Mapping[str, float]) -> 
     diffs: dict[str, list[float]] = {}
     hidden: dict[str, list[str]] = {}
     for r in rows:
-        n[r.group] = max(n.get(r.group, 0), 0 if r.suppressed else r.n or 0)
+        counted = r.respondents if r.respondents is not None else 0 if r.suppressed else r.n or 0
+        n[r.group] = max(n.get(r.group, 0), counted)
         diffs.setdefault(r.group, [])
         if r.suppressed:
             hidden.setdefault(r.group, []).extend([r.reason] if r.reason is not None else [])

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 Band = Literal["well_below", "below", "similar", "above", "well_above"]
 CellState = Literal["shown", "suppressed", "no_answers"]
-SortKey = Literal["name", "n", "difference"]
+SortKey = Literal["name", "n", "difference"]  # n: the groups' respondents
 SortOrder = Literal["asc", "desc"]
 AnalysisState = Literal["not_opened", "open", "not_analysed", "analysed"]
 
@@ -72,7 +72,7 @@ class HeatmapRow(BaseModel):
 
     group: str
     name: str | None = Field(description="the team's or directorate's name, for organisational breakdowns")
-    n: int = Field(description="the most answers the group gave to any one question (0 when hidden)")
+    n: int = Field(description="the group's respondents (always shown, hidden or not)")
     mean_difference: float | None = Field(description="mean of the shown cells' differences (points)")
     suppressed: bool
     reason: str | None
@@ -118,6 +118,7 @@ class QuestionHeadline(BaseModel):
     text: str
     section: str
     section_title: str
+    respondents: int
     n: int | None = Field(description="answers given; null when hidden")
     suppressed: bool
     reason: str | None

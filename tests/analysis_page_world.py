@@ -103,9 +103,17 @@ def _spread(question: str, n: int, positive: int) -> list[int]:
 
 
 def finding(
-    survey_id: int, breakdown: str, group: str, question: str, n: int, positive: int | None, **extra: Any
+    survey_id: int,
+    breakdown: str,
+    group: str,
+    question: str,
+    n: int,
+    positive: int | None,
+    respondents: int | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """A row of survey_group_findings: hidden (no figures) when ``positive`` is None."""
+    """A row of survey_group_findings: hidden (no figures, and no ``n``: only the group's respondents)
+    when ``positive`` is None; ``respondents`` defaults to ``n``."""
     shown = positive is not None and n > 0
     low, high = wilson_interval(positive, n) if shown and positive is not None else (None, None)
     return {
@@ -113,7 +121,8 @@ def finding(
         "breakdown": breakdown,
         "group_label": group,
         "question_id": question,
-        "n": n,
+        "respondents": n if respondents is None else respondents,
+        "n": n if shown else None,
         "positive": positive if shown else None,
         "pct_positive": positive / n if shown and positive is not None else None,
         "ci_low": low,
@@ -140,10 +149,14 @@ def store(
     """Write an analysis of the survey: the run, a finding per (group, question) and the organisation's
     section means (``changes``: the overall row's change per question), and response rates if given."""
     rows = [
-        finding(survey_id, b, g, q, n, p, change=(changes or {}).get(q) if b == "overall" else None)
+        finding(
+            survey_id, b, g, q, n, p,
+            respondents=max(m for m, _ in per_question.values()),  # the group's: its largest n here
+            change=(changes or {}).get(q) if b == "overall" else None,
+        )
         for (b, g), per_question in figures.items()
         for q, (n, p) in per_question.items()
-    ]
+    ]  # fmt: skip
     overall = figures[("overall", "all")]
     with session_scope() as s:
         s.add(

@@ -43,6 +43,7 @@ def _row(f: SurveyGroupFinding) -> FindingRow:
         ci_high=f.ci_high,
         suppressed=f.suppressed,
         reason=f.reason,
+        respondents=f.respondents,
     )
 
 
@@ -86,7 +87,7 @@ class AnalysisViewsRepository:
         query = (
             select(
                 g.group_label,
-                func.coalesce(func.max(case((g.suppressed.is_(False), g.n))), 0),
+                func.max(g.respondents),
                 cast(func.avg(case((comparable, (g.pct_positive - o.pct_positive) * 100.0))), Float),
                 cast(func.max(case((g.suppressed.is_(True), 1), else_=0)), Integer),
                 func.min(case((g.suppressed.is_(True), g.reason))),
@@ -148,7 +149,15 @@ class AnalysisViewsRepository:
         f = SurveyGroupFinding
         found = self.session.execute(
             select(
-                f.group_label, f.question_id, f.n, f.pct_positive, f.ci_low, f.ci_high, f.suppressed, f.reason
+                f.group_label,
+                f.question_id,
+                f.n,
+                f.pct_positive,
+                f.ci_low,
+                f.ci_high,
+                f.suppressed,
+                f.reason,
+                f.respondents,
             ).where(f.survey_id == survey_id, f.breakdown == breakdown, f.group_label.in_(list(groups)))
         )
         return [FindingRow(*row) for row in found]

@@ -141,6 +141,7 @@ def _headline(f: SurveyGroupFinding, column: QuestionColumn, options: list[str])
         text=column.text,
         section=column.section,
         section_title=column.section_title,
+        respondents=f.respondents,
         n=None if hidden else f.n,
         suppressed=hidden,
         reason=f.reason if hidden else None,

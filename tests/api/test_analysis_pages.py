@@ -65,9 +65,9 @@ class TestCoordinatorPage:
         # teams are stored by code and shown with their names where the organisation has them
         assert rows[1].startswith("Team One (T1) 20 +11 80% 20 of 25 95% ▲▲ +35 points, well above n 20")
         assert f"7% ▼▼ {MINUS}43 points, well below n 14" in rows[2]
-        # a hidden group: no answer of it, not even how many answered each question; its response rate stays
-        assert rows[4] == f"T4 Hidden: fewer than 11 people answered {DASH} {DASH} 80% 8 of 10 Hidden Hidden Hidden"
-        assert rows[5].startswith(f"T5 Hidden so that another hidden group cannot be worked out from it {DASH} {DASH}")
+        # a hidden group: how many responded and its response rate, but no answer, not even how many answered
+        assert rows[4] == f"T4 Hidden: fewer than 11 people answered 8 {DASH} 80% 8 of 10 Hidden Hidden Hidden"
+        assert rows[5].startswith(f"T5 Hidden so that another hidden group cannot be worked out from it 5 {DASH}")
         assert 'class="app-heat app-heat--well_above"' in page.text and "How to read it" in text
         assert 'aria-sort="ascending"' in page.text  # sorted by name
 

@@ -50,19 +50,21 @@ def _random_rows(survey_id: int, seed: int) -> list[dict[str, object]]:
             group = f"G{g:03d}"
             hide = rng.random() < 0.3
             reason = rng.choice(REASONS)
+            size = rng.randint(1, 60)
             for q in QUESTIONS:
                 if rng.random() < 0.1:
                     continue  # no row for this question
-                n = rng.randint(1, 60)
-                row = finding(survey_id, breakdown, group, q, n, None if hide else rng.randint(0, n))
+                n = rng.randint(1, size)
+                row = finding(survey_id, breakdown, group, q, n, None if hide else rng.randint(0, n), respondents=size)
                 rows.append({**row, "reason": reason} if hide else row)
     return rows
 
 
 def _as_finding_row(r: dict[str, object]) -> FindingRow:
     return FindingRow(
-        str(r["group_label"]), str(r["question_id"]), int(r["n"]),  # type: ignore[call-overload]
+        str(r["group_label"]), str(r["question_id"]), r["n"],  # type: ignore[arg-type]
         r["pct_positive"], r["ci_low"], r["ci_high"], bool(r["suppressed"]), r["reason"],  # type: ignore[arg-type]
+        respondents=r["respondents"],  # type: ignore[arg-type]
     )  # fmt: skip
 
 
@@ -151,7 +153,7 @@ class TestPlanAnalysis:
         t4 = heat.rows[3]
         assert t4.suppressed and t4.reason == "primary: 8 respondents < 11"
         assert [(c.state, c.n, c.pct_positive) for c in t4.cells] == [("suppressed", None, None)] * 3
-        assert t4.n == 0  # how many answered a question is a hidden group's answer too: not used
+        assert t4.n == 8  # its respondents: shown, hidden or not
         assert heat.rows[4].reason == "secondary: protects team/T4"
         assert a.not_comparable == [] and all(h.change is None for h in a.headlines)
 
