@@ -161,6 +161,14 @@ class TestSummarise:
         assert [is_secondary(s) for s in got] == [False, False]
         assert is_secondary(GroupSummary("T3", 9, None, True, "secondary: protects T9"))
 
+    def test_respondents_when_the_rows_carry_them(self) -> None:
+        rows = [
+            FindingRow("T1", "Q1", 18, 0.5, 0.3, 0.7, False, None, respondents=21),
+            FindingRow("T1", "Q2", 20, 0.5, 0.3, 0.7, False, None, respondents=21),
+            FindingRow("T2", "Q1", None, None, None, None, True, "primary: 9 respondents < 11", respondents=9),
+        ]
+        assert [(s.group, s.n) for s in summarise(rows, {})] == [("T1", 21), ("T2", 9)]
+
     @FAST
     @given(rows=rows_strategy, org=org_strategy)
     def test_against_a_plain_reimplementation(self, rows: list[FindingRow], org: dict[str, float]) -> None:
