@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 from evaluation.breakdowns import wilson_bounds
@@ -138,30 +139,23 @@ def _scale(q: Question) -> tuple[str, ...]:
 
 
 def _flag_exprs(questions: Sequence[Question]) -> list[pl.Expr]:
-    """Per response and question, the answer's position on the question's scale (one small integer
-    column, null for a blank): the answers are cast once to an Enum of the scale, a hash lookup per value.
-    A question without a scale gets its answered/positive flags instead."""
+    """Per response and question, the answer's position on the question's scale, the blank being one
+    past the end: one small integer column per question. Answers are cast once to an Enum of the scale
+    (a hash lookup per value); an answer off the scale makes the cast fail. A question without a scale
+    counts its positive answers one by one and every other answer together."""
     exprs = []
     for i, q in enumerate(questions):
         answer = pl.col(q.id).cast(pl.String)
+        scale = _scale(q)
         if q.options:
-            exprs.append(pl.when(answer != "").then(answer).cast(pl.Enum(list(q.options))).to_physical().alias(_c(i)))
+            code = pl.when(answer != "").then(answer).cast(pl.Enum(list(q.options))).to_physical()
         else:
-            answered = answer.is_not_null() & (answer != "")
-            exprs += [(answer == opt).fill_null(False).alias(_o(i, j)) for j, opt in enumerate(sorted(q.positive))]
-            exprs.append((answered & ~answer.is_in(sorted(q.positive))).fill_null(False).alias(_o(i, len(q.positive))))
-    return exprs
-
-
-def _one_hot(questions: Sequence[Question]) -> list[pl.Expr]:
-    """Per question and answer, whether the response gave it, from the codes. Left lazy in front of each
-    group-by, so Polars never holds all of them at once."""
-    exprs = []
-    for i, q in enumerate(questions):
-        if q.options:
-            exprs += [(pl.col(_c(i)) == j).fill_null(False).alias(_o(i, j)) for j in range(len(q.options))]
-        else:
-            exprs += [pl.col(_o(i, j)) for j in range(len(_scale(q)))]
+            code = pl.lit(None, pl.UInt32)
+            for j, opt in reversed(list(enumerate(sorted(q.positive)))):
+                code = pl.when(answer == opt).then(pl.lit(j, pl.UInt32)).otherwise(code)
+            other = answer.is_not_null() & (answer != "") & code.is_null()
+            code = pl.when(other).then(pl.lit(len(q.positive), pl.UInt32)).otherwise(code)
+        exprs.append(code.fill_null(len(scale)).cast(pl.UInt32).alias(_c(i)))
     return exprs
 
 
@@ -230,34 +224,86 @@ def _cells(
     measures: list[str],
     questions: Sequence[Question],
 ) -> dict[Breakdown, pl.DataFrame]:
-    """One wide frame per breakdown: sorted key columns, respondents, n{i}, p{i}, the answer counts, m."""
-    sums = [pl.col(m).sum().cast(pl.Int64) for m in measures]
+    """One wide frame per breakdown: sorted key columns, respondents, n{i}, p{i}, the answer counts, m.
+
+    The responses are counted once into the finest groups the organisational breakdowns need (``_count``);
+    those breakdowns are summed up from there (``_roll_up``); any other is counted from the responses.
+    """
     finest = levels[-1] if levels else None
     crossed_with_levels = {k for keys in published if len(keys) == 2 and set(keys) & set(levels) for k in keys}
     fine_keys = [finest, *sorted(crossed_with_levels - set(levels))] if finest else []
     rollable = set(levels) | set(fine_keys)
-    hot = _one_hot(questions)
-    fine = None
+    names = ["respondents", *measures]
+    fine: tuple[pl.DataFrame, np.ndarray] | None = None
     if fine_keys:
-        fine = (
-            flags.lazy()
-            .select(*fine_keys, *hot)
-            .group_by(fine_keys)
-            .agg(pl.len().cast(pl.Int64).alias("respondents"), *sums)
-        )
+        groups, matrix = _count(flags, fine_keys, questions)
         if mapping is not None:
-            fine = fine.join(mapping.lazy(), on=finest, how="left")
-    plans = []
-    for keys in published:
-        source = fine if fine is not None and set(keys) <= rollable else None
-        if source is not None:
-            agg = [pl.col("respondents").sum(), *[pl.col(m).sum() for m in measures]]
+            groups = groups.join(mapping, on=finest, how="left", maintain_order="left")
+        fine = (groups, matrix)
+    # an organisational level is summed from the next finer one already summed (60,000 teams, not
+    # 200,000 team x ethnicity groups, make the directorates), so the finest levels go first
+    computed: dict[Breakdown, tuple[pl.DataFrame, np.ndarray]] = {}
+    order = sorted(published, key=lambda keys: -max((levels.index(k) for k in keys if k in levels), default=-1))
+    for keys in order:
+        if fine is not None and set(keys) <= rollable:
+            finer = [(k,) for k in levels if (k,) in computed and len(keys) <= 1 and set(keys) <= set(levels)]
+            source = computed[finer[0]] if finer and keys != finer[0] else fine
+            computed[keys] = _roll_up(*source, list(keys))
         else:
-            source = flags.lazy().select(*keys, *hot)
-            agg = [pl.len().cast(pl.Int64).alias("respondents"), *sums]
-        wide = source.group_by(list(keys)).agg(agg).sort(list(keys)) if keys else source.select(agg)
-        plans.append(wide.with_columns(*_derived(questions)))
-    return dict(zip(published, pl.collect_all(plans), strict=True))
+            computed[keys] = _count(flags, list(keys), questions)
+    out = {}
+    for keys in published:
+        groups, matrix = computed[keys]
+        counts = pl.DataFrame({name: matrix[:, j] for j, name in enumerate(names)})
+        frame = groups.select(keys).hstack(counts) if keys else counts
+        out[keys] = frame.sort(list(keys)) if keys else frame
+    return {keys: frame.with_columns(*_derived(questions)) for keys, frame in out.items()}
+
+
+def _group_numbers(frame: pl.DataFrame, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A dense group number per row of ``frame`` by its ``keys``, and the first row of each group."""
+    size = frame.height
+    if not keys:
+        return np.zeros(size, dtype=np.int64), np.zeros(min(size, 1), dtype=np.int64)
+    combined = np.zeros(size, dtype=np.int64)
+    for k in keys:
+        _, codes = np.unique(frame[k].cast(pl.Categorical).to_physical().to_numpy(), return_inverse=True)
+        combined = combined * (int(codes.max()) + 1 if size else 1) + codes
+    _, first, group = np.unique(combined, return_index=True, return_inverse=True)
+    return group.astype(np.int64), first
+
+
+def _count(flags: pl.DataFrame, keys: list[str], questions: Sequence[Question]) -> tuple[pl.DataFrame, np.ndarray]:
+    """Per group of ``keys``: its key values, and a matrix of respondents and every answer's count.
+
+    The one place that reads every response: one ``bincount`` per question over group x answer, so
+    counting 40 questions of a million responses into 200,000 groups takes a few hundred milliseconds,
+    where a group-by summing 200 flag columns took seconds.
+    """
+    group, first = _group_numbers(flags, keys)
+    count = max(len(first), 1)
+    widths = [len(_scale(q)) for q in questions]
+    matrix = np.empty((count, 1 + sum(widths)), dtype=np.int64)
+    matrix[:, 0] = np.bincount(group, minlength=count)
+    at = 1
+    for i, width in enumerate(widths):
+        codes = flags[_c(i)].to_numpy()  # 0 .. width - 1, the blank is width
+        table = np.bincount(group * (width + 1) + codes, minlength=count * (width + 1)).reshape(count, width + 1)
+        matrix[:, at : at + width] = table[:, :width]
+        at += width
+    groups = flags.select(keys)[first] if keys else pl.DataFrame()
+    return groups, matrix
+
+
+def _roll_up(groups: pl.DataFrame, matrix: np.ndarray, keys: list[str]) -> tuple[pl.DataFrame, np.ndarray]:
+    """Sum the finest groups' counts up to coarser ``keys`` (counts are additive): one sorted
+    ``add.reduceat`` over the whole matrix."""
+    if not keys:
+        return groups.clear(), matrix.sum(axis=0, keepdims=True)
+    group, first = _group_numbers(groups, keys)
+    order = np.argsort(group, kind="stable")
+    starts = np.searchsorted(group[order], np.arange(len(first)))
+    return groups[first], np.add.reduceat(matrix[order], starts, axis=0)
 
 
 def _derived(questions: Sequence[Question]) -> list[pl.Expr]:
