@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from evaluation.pipeline import Analysis, AnalysisSpec
+    from evaluation.wres import SurveyIndicator
     from plans.analysis_report import Report
     from plans.domain.survey_definition import SurveyDefinition
     from plans.responses_file import Responses
@@ -144,7 +145,21 @@ def build_report(
         not_comparable=tuple(not_comparable),
         baseline=earlier,
         notes=_notes(definition, current, spec),
+        wres=_wres(definition, analysis),
     )
+
+
+def _wres(definition: SurveyDefinition, analysis: Analysis) -> tuple[SurveyIndicator, ...]:
+    """WRES indicators 5-8 by ethnicity, for the questions the survey file marks with ``wres:``."""
+    from evaluation.wres_survey import survey_indicators_by_ethnicity
+    from plans.domain.survey_definition import flatten, wres_questions
+
+    marked = wres_questions(flatten(definition))
+    by_id = {q.id: q for q in analysis.spec.questions}
+    asked = {indicator: by_id[qid] for indicator, qid in marked.items() if qid in by_id}
+    if not asked or ("ethnicity",) not in analysis.published:
+        return ()
+    return tuple(survey_indicators_by_ethnicity(analysis.findings, asked))
 
 
 def _notes(definition: SurveyDefinition, responses: Responses, spec: AnalysisSpec) -> tuple[str, ...]:

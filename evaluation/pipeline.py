@@ -192,9 +192,13 @@ def analyse(responses: pl.DataFrame | pl.LazyFrame, spec: AnalysisSpec) -> Analy
         flags = lf.select(*key_columns(lf, keys_used), *_flag_exprs(spec.questions)).collect()
     except pl.exceptions.InvalidOperationError as error:
         raise _outside_scale(lf, spec.questions) from error
+    comments = comment_findings(lf, spec, published, levels, keys_used)
+    # a national survey's frames are large: each is let go as soon as the next is made, the responses
+    # first (when the caller passed them in as a temporary, as the flow and the command line do)
+    del responses, lf
     mapping = hierarchy_map(flags, levels) if len(levels) > 1 else None
     cells = _cells(flags, published, levels, mapping, measures, spec.questions)
-    del flags  # a national survey's frames are large: each is let go as soon as the next is made
+    del flags
     offset = 0
     for keys in published:
         frame = cells[keys]
@@ -218,7 +222,7 @@ def analyse(responses: pl.DataFrame | pl.LazyFrame, spec: AnalysisSpec) -> Analy
         findings=findings,
         sections=sections,
         groups=groups,
-        comments=comment_findings(lf, spec, published, levels, keys_used),
+        comments=comments,
         published=published,
     )
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, BinaryIO
 
 import polars as pl
 
 from evaluation.pipeline import Analysis
+from evaluation.wres import SurveyIndicator
 
 RESULT_FIELDS = (
     "breakdown",
@@ -59,6 +60,8 @@ class Report:
     not_comparable: tuple[tuple[str, str], ...] = ()
     baseline: Baseline | None = None
     notes: tuple[str, ...] = field(default=())
+    #: WRES staff-survey indicators 5-8, white against BME, where the survey marks its questions
+    wres: tuple[SurveyIndicator, ...] = ()
 
     @property
     def threshold(self) -> int:
@@ -163,7 +166,9 @@ def write_json(report: Report, out: BinaryIO) -> None:
     ):
         out.write(f' ],\n "{name}": '.encode() if name == "sections" else f',\n "{name}": '.encode())
         out.write(_frame_json(frame))
-    out.write(b',\n "not_comparable": ' + json.dumps(comparisons, ensure_ascii=False).encode() + b"\n}\n")
+    out.write(b',\n "not_comparable": ' + json.dumps(comparisons, ensure_ascii=False).encode())
+    wres = [asdict(indicator) for indicator in report.wres]
+    out.write(b',\n "wres": ' + json.dumps(wres, ensure_ascii=False).encode() + b"\n}\n")
 
 
 def write_csv(report: Report, out: BinaryIO) -> None:

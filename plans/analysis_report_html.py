@@ -175,6 +175,7 @@ def render_html(report: Report) -> str:
         gaps=_gaps(_rows(report.gaps)),
         changes=_changes(report),
         comments=_rows(analysis.comments),
+        wres=report.wres,
         pct=pct,
         interval=interval,
         hidden_text=hidden_text,
@@ -218,6 +219,7 @@ interval.</p>
 <li><a href="#headline">Headline findings</a></li>
 {% for g in grids %}<li><a href="#by-{{ loop.index }}">By {{ g.name }}</a></li>{% endfor %}
 {% if gaps %}<li><a href="#gaps">Gaps between groups</a></li>{% endif %}
+{% if wres %}<li><a href="#wres">WRES staff survey indicators</a></li>{% endif %}
 {% if r.baseline %}<li><a href="#changes">Changes since the baseline</a></li>{% endif %}
 {% if comments %}<li><a href="#comments">Comments</a></li>{% endif %}
 </ul></nav>
@@ -266,6 +268,21 @@ interval.</p>
 <tbody>{% for g in gaps %}<tr><th scope="row">{{ g.question }}</th><td>{{ g.group_a }}</td><td>{{ g.group_b }}</td>
 <td>{{ g.pcts }}</td><td>{{ g.difference_text }}</td><td>{{ g.ratio_text }}</td>
 <td>{{ g.why or "" }}</td></tr>{% endfor %}</tbody></table></div>
+{% endif %}
+
+{% if wres %}
+<h2 id="wres">Workforce Race Equality Standard: staff survey indicators</h2>
+<div class="wrap" role="region" tabindex="0" aria-label="WRES staff survey indicators"><table>
+<caption>White and BME staff (every stated ethnicity but white) answering yes; the gap BME minus white and
+the ratio BME to white (1.0 is parity), each with its 95% interval and the formula used</caption>
+<thead><tr><th scope="col">Indicator</th><th scope="col">White</th><th scope="col">BME</th>
+<th scope="col">Gap</th><th scope="col">Ratio</th></tr></thead>
+<tbody>{% for w in wres %}<tr><th scope="row">{{ w.indicator }}. {{ w.label }}</th>
+{% for f in (w.white, w.bme, w.difference, w.ratio) %}<td>
+{% if f.value is none %}<span class="hidden-cell">not shown: {{ f.reason }}</span>
+{% else %}{{ "%.3f"|format(f.value) }}{% if f.ci_low is not none %}
+({{ "%.3f"|format(f.ci_low) }} to {{ "%.3f"|format(f.ci_high) }}){% endif %}{% endif %}
+<br><small>{{ f.formula }}</small></td>{% endfor %}</tr>{% endfor %}</tbody></table></div>
 {% endif %}
 
 {% if r.baseline %}
