@@ -43,7 +43,7 @@ THRESHOLD = 11
 GOAL_S, GOAL_BYTES, GOAL_X = 10.0, 4e9, 5.0
 OUTPUTS = ("findings", "sections", "groups")
 #: the pipeline's steps timed by --profile, where evaluation.pipeline has them (it is wrapped, not edited)
-PHASES = ("hierarchy_map", "_cells", "relations", "pattern_inputs", "hide_cells", "pattern", "hidden_frame")
+PHASES = ("hierarchy_map", "count_cells", "relations", "pattern_inputs", "hide_cells", "pattern", "hidden_frame")
 PHASES += ("labelled_cells", "_values", "_findings", "_sections", "_groups", "comment_findings")
 
 
