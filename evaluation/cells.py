@@ -41,7 +41,7 @@ def group_label(keys: Breakdown) -> pl.Expr:
     return pl.concat_str([pl.col(k) for k in keys], separator=GROUP_SEP)
 
 
-def key_columns(lf: pl.LazyFrame, keys: Sequence[str]) -> list[pl.Expr]:
+def key_columns(keys: Sequence[str]) -> list[pl.Expr]:
     """The key columns as strings, a missing value being the group ``MISSING_KEY`` (it is counted, not dropped)."""
     return [pl.col(k).cast(pl.String).fill_null(MISSING_KEY) for k in keys]
 

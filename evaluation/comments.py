@@ -59,7 +59,7 @@ def comment_findings(
     if not spec.comment_questions:
         return pl.DataFrame(schema=COMMENT_SCHEMA)
     frames = []
-    base = lf.select(*key_columns(lf, [k for k in keys_used if k in levels]), *spec.comment_questions).collect()
+    base = lf.select(*key_columns([k for k in keys_used if k in levels]), *spec.comment_questions).collect()
     mapping = hierarchy_map(base, levels) if len(levels) > 1 else None
     for qid in spec.comment_questions:
         text = pl.col(qid).cast(pl.String).str.strip_chars()

@@ -72,7 +72,6 @@ def count_cells(
     published: Sequence[Breakdown],
     levels: Sequence[str],
     mapping: pl.DataFrame | None,
-    measures: list[str],
     questions: Sequence[Question],
 ) -> dict[Breakdown, pl.DataFrame]:
     """One wide frame per breakdown: sorted key columns, respondents, n{i}, p{i}, the answer counts, m.
@@ -84,7 +83,7 @@ def count_cells(
     crossed_with_levels = {k for keys in published if len(keys) == 2 and set(keys) & set(levels) for k in keys}
     fine_keys = [finest, *sorted(crossed_with_levels - set(levels))] if finest else []
     rollable = set(levels) | set(fine_keys)
-    names = ["respondents", *measures]
+    names = ["respondents", *(answer_column(i, j) for i, q in enumerate(questions) for j in range(len(scale_of(q))))]
     fine: tuple[pl.DataFrame, np.ndarray] | None = None
     if fine_keys:
         groups, matrix = _count(flags, fine_keys, questions)

@@ -48,7 +48,6 @@ from evaluation.counting import (
     code_exprs,
     count_cells,
     outside_scale,
-    scale_of,
 )
 from evaluation.findings import Question
 from evaluation.suppression import DEFAULT_COMMENT_THRESHOLD, DEFAULT_THRESHOLD
@@ -145,9 +144,8 @@ def analyse(responses: pl.DataFrame | pl.LazyFrame, spec: AnalysisSpec) -> Analy
             raise ValueError(f"question {qid!r} has no column in the responses")
     levels = [h for h in spec.hierarchy if (h,) in published]
 
-    measures = [answer_column(i, j) for i, q in enumerate(spec.questions) for j in range(len(scale_of(q)))]
     try:
-        flags = lf.select(*key_columns(lf, keys_used), *code_exprs(spec.questions)).collect()
+        flags = lf.select(*key_columns(keys_used), *code_exprs(spec.questions)).collect()
     except pl.exceptions.InvalidOperationError as error:
         raise outside_scale(lf, spec.questions) from error
     comments = comment_findings(lf, spec, published, levels, keys_used)
@@ -155,7 +153,7 @@ def analyse(responses: pl.DataFrame | pl.LazyFrame, spec: AnalysisSpec) -> Analy
     # first (when the caller passed them in as a temporary, as the flow and the command line do)
     del responses, lf
     mapping = hierarchy_map(flags, levels) if len(levels) > 1 else None
-    cells = count_cells(flags, published, levels, mapping, measures, spec.questions)
+    cells = count_cells(flags, published, levels, mapping, spec.questions)
     del flags
     offset = 0
     for keys in published:
