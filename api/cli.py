@@ -51,6 +51,9 @@ def _register_access_commands() -> None:
     from api.cli_analyse import analyse
 
     app.command("analyse")(analyse)
+    from api.cli_report import plan_report
+
+    plan_app.command("report")(plan_report)
 
 
 EXIT_CODES = {
@@ -148,6 +151,12 @@ def plan_show(plan_id: int, as_json: Annotated[bool, typer.Option("--json")] = F
     for e in st.history:
         left = f" -> {e.left_at:%Y-%m-%d %H:%M}" if e.left_at else " (now)"
         typer.echo(f"  {e.entered_at:%Y-%m-%d %H:%M}{left}  {e.stage:<22} v{e.version} via {e.via}")
+    if st.coproduction is not None:  # where each stage sat on the ladder (docs/coproduction.md)
+        typer.echo("co-production ladder:")
+        for row in st.coproduction.stages:
+            r = row.current
+            said = f"{r.rung_label} (rung {r.height} of 5, done {r.doing} people)" if r else None
+            typer.echo(f"  {row.stage:<22} {said or ('not recorded yet' if row.reached else 'not reached yet')}")
 
 
 @plan_app.command("override")

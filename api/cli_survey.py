@@ -11,7 +11,7 @@ import typer
 
 from plans.domain.errors import DomainError
 
-survey_app = typer.Typer(help="Surveys: check a survey file's design.", no_args_is_help=True)
+survey_app = typer.Typer(help="Surveys: check a survey file's design, amend a repeat survey.", no_args_is_help=True)
 
 LINT_ERRORS = 1
 INVALID_FILE = 2
@@ -48,6 +48,38 @@ def survey_lint(
         typer.echo(f"\n{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s)")
     if has_errors(findings):
         raise typer.Exit(LINT_ERRORS)
+
+
+@survey_app.command("amend-repeat")
+def survey_amend_repeat(
+    file: Annotated[Path, typer.Argument(help="The survey file (YAML) the repeat survey should ask instead")],
+    plan: Annotated[int, typer.Option("--plan", help="The plan whose open, unanswered repeat survey to amend")],
+    as_email: Annotated[str, typer.Option("--as", help="The coordinator's email")],
+) -> None:
+    """Give a plan's repeat survey new questions before anyone answers; list those left out of the comparison."""
+    from api.cli import _database, _fail
+    from plans.db import session_scope
+    from plans.files import load_survey_or_plan
+    from plans.models import utcnow
+    from plans.services.actors import actor_by_email
+    from plans.services.repeat_survey import amend_repeat
+
+    try:
+        definition = load_survey_or_plan(file)
+        _database()
+        with session_scope() as s:
+            left_out = amend_repeat(
+                s, plan_id=plan, definition=definition, actor=actor_by_email(s, as_email), now=utcnow()
+            )
+            lines = [f"  {e.question_id}: {e.question} {e.explanation}" for e in left_out]
+    except DomainError as e:
+        _fail(e)
+    typer.echo(f"the repeat survey of plan {plan} now asks {len(definition.questions)} question(s)")
+    if lines:
+        typer.echo(f"{len(lines)} question(s) will be left out of the comparison with the baseline:")
+        typer.echo("\n".join(lines))
+    else:
+        typer.echo("every question is compared with the baseline")
 
 
 # paper responses are imported like staff lists (work package B1): the command lives with them

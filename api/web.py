@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
 from starlette.staticfiles import PathLike
 
+from plans.domain.investment import pounds as money
 from plans.domain.stages import Stage
 
 HERE = Path(__file__).resolve().parent
@@ -63,6 +64,11 @@ def stage_colour(stage: str) -> str:
         return "grey"
 
 
+def pounds(pence: int | None) -> str:
+    """Pence as money: 123456 -> "£1,234.56" (empty for nothing)."""
+    return "" if pence is None else money(pence)
+
+
 def make_environment() -> Environment:
     """Our templates first, then the design system's; its macros need ChainableUndefined for optional params."""
     loader = ChoiceLoader(
@@ -74,6 +80,7 @@ def make_environment() -> Environment:
     env = Environment(loader=loader, undefined=ChainableUndefined, autoescape=select_autoescape(default=True))
     env.filters["stage_label"] = stage_label
     env.filters["stage_colour"] = stage_colour
+    env.filters["pounds"] = pounds
     return env
 
 

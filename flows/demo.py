@@ -20,17 +20,21 @@ from flows.demo_people import People
 from flows.server import PrefectServer, flow_server, free_port, wait_for_deployment
 from plans.config import settings
 from plans.db import session_scope
+from plans.domain.panel_outputs import REPEAT_OUTPUT
 from plans.domain.stages import Stage
 from plans.files import load_plan_file
 from plans.migrations import upgrade
 from plans.models import SurveyKind, utcnow
+from plans.reports.render import write_report
 from plans.repositories.audit import AuditRepository
 from plans.repositories.evaluation import EvaluationRepository
+from plans.repositories.panel import PanelRepository
 from plans.repositories.plans import PlanRepository
 from plans.repositories.signoff import SignOffRepository
 from plans.repositories.surveys import SurveyRepository
 from plans.services import staff_lists
 from plans.services.actors import SYSTEM
+from plans.services.final_report import final_report
 from plans.services.plan_setup import create_plan
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "citizen-voice-workforce.yaml"
@@ -79,6 +83,7 @@ def run_demo(out: Path, *, example: Path = EXAMPLE, prefect_home: Path | None = 
             plan_id = _drive(example)
             _wait_runs_finished(plan_id)
             summary = _summary(plan_id, time.monotonic() - started)
+            summary["report"] = [str(p) for p in _write_report(plan_id, out / "report")]
     finally:
         if served is not None:
             served.stop()
@@ -86,7 +91,8 @@ def run_demo(out: Path, *, example: Path = EXAMPLE, prefect_home: Path | None = 
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     say(
         f"\nThe plan reached {summary['final_stage']} in {summary['wall_seconds']:.1f} s, "
-        f"moved by {len(summary['flow_runs'])} flow runs. Summary: {out / 'summary.json'}"
+        f"moved by {len(summary['flow_runs'])} flow runs. Summary: {out / 'summary.json'}; "
+        f"final report: {out / 'report' / 'report.pdf'}"
     )
     return summary
 
@@ -134,7 +140,10 @@ def _drive(example: Path) -> int:
     )
     people.add_expectations()
     people.draft_recommendations()
-    say("Recommendations drafted; approvers stated their expectations")
+    say(
+        "Workshop: 17 sticky notes from 3 tables grouped into themes and dot-voted; recommendations drafted "
+        "from the themes and findings, with the learning plan and investment ledger, and sent for sign-off"
+    )
     wait_until(
         "sign-off of version 1",
         stage_is(Stage.SIGN_OFF, lambda s: SignOffRepository(s).round_for(plan_id, 1) is not None),
@@ -155,16 +164,25 @@ def _drive(example: Path) -> int:
         stage_is(Stage.DELIVERY, lambda s: len(EvaluationRepository(s).checkpoints(plan_id)) > 0),
     )
     people.deliver()
-    say("Delivery: four formative checkpoints recorded")
+    say("Delivery: evidence and progress from the objectives' owners, and a formative report, at each checkpoint")
     wait_until("summative evaluation", stage_is(Stage.SUMMATIVE_EVALUATION))
     people.evaluate()
-    say("Summative evaluation: expectations judged, the panel reviewed, its challenge answered")
+    say(
+        "Summative evaluation: expectations judged on their evidence, benefits valued for ROI, "
+        "the panel reviewed, its challenge answered"
+    )
     wait_until(
         "the repeat survey to open",
         stage_is(Stage.REPEAT_SURVEY, lambda s: SurveyRepository(s).for_plan(plan_id, SurveyKind.REPEAT) is not None),
     )
     n = people.answer_survey(SurveyKind.REPEAT, rate=0.7, lift=0.2)
     say(f"Repeat survey: {n} staff answered")
+    wait_until(
+        "the repeat survey's comparison to be published to the citizen panel",
+        lambda s: PanelRepository(s).publication(plan_id, REPEAT_OUTPUT) is not None,
+    )
+    people.review_repeat()
+    say("Repeat survey: the citizen panel reviewed its comparison with the baseline")
     wait_until("the plan to close", stage_is(Stage.CLOSED))
     return plan_id
 
@@ -196,6 +214,13 @@ def _wait_runs_finished(plan_id: int, timeout: float = 60) -> None:
             return
         time.sleep(0.3)
     say(f"warning: some lifecycle runs had not finished after {timeout:.0f} s; summary.json shows their states")
+
+
+def _write_report(plan_id: int, out: Path) -> list[Path]:
+    """The plan's final report (HTML, PDF and the CSV exports), as ``coproduce plan report`` writes it."""
+    with session_scope() as s:
+        report = final_report(s, plan_id=plan_id, now=utcnow())
+    return write_report(report, out)
 
 
 def _summary(plan_id: int, wall: float) -> dict[str, Any]:

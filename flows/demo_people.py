@@ -6,21 +6,28 @@ uses, one transaction per person, so their decisions wake the lifecycle flow exa
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 from typing import Any
 
+from flows import demo_programme as programme
 from plans.db import session_scope
 from plans.domain.facts import SUMMATIVE_OUTPUT, Decision, Judgement
+from plans.domain.panel_outputs import REPEAT_OUTPUT
+from plans.domain.stages import Stage
 from plans.domain.survey_answers import PREFER_NOT_TO_SAY
 from plans.models import Capacity, StatementKind, SurveyKind, Verdict, utcnow
 from plans.repositories.evaluation import EvaluationRepository
 from plans.repositories.invitations import InvitationRepository
+from plans.repositories.panel import PanelRepository
 from plans.repositories.plans import PlanRepository
 from plans.repositories.surveys import SurveyRepository
 from plans.schemas import RecommendationIn
-from plans.services import evaluation, intake, recommendations, responses, vision
-from plans.services.actors import actor_for
+from plans.services import coproduction, evaluation, intake, plan_views, recommendations, responses, signoff, vision
+from plans.services.actors import Actor, actor_for
 from plans.services.lifecycle import wake_if_ready
 from plans.services.survey_tokens import invitation_ref, token_for
+
+SIGN_OFF_DAYS = 14  # the deadline the coordinator gives approvers
 
 
 class People:
@@ -38,6 +45,7 @@ class People:
 
     def agree_vision(self) -> None:
         """Members who have not written yet add a statement; then every member agrees."""
+        self.rate(Stage.VISION)
         lines = [
             "Citizens are involved from the start, not asked to comment at the end.",
             "Staff have time and support to work alongside citizens.",
@@ -57,6 +65,7 @@ class People:
         survey's real intake, in a transaction of their own, with their invitation's token derived as
         their email carries it; without a staff list (no invitations) the coordinator records the same
         kind of answers for each team's declared headcount in one batch."""
+        self.rate(Stage.EVIDENCE_SURVEY if kind is SurveyKind.BASELINE else Stage.REPEAT_SURVEY)
         with session_scope() as s:
             plan = PlanRepository(s).get(self.plan_id)
             assert plan is not None
@@ -118,15 +127,20 @@ class People:
             return str(self.rng.choice(positive))
         return str(self.rng.choice(others))
 
-    def draft_recommendations(self, revised: bool = False) -> int:
+    def draft_recommendations(self, revised: bool = False, *, send: bool = True) -> int:
         """The coordinator drafts (or, after changes were requested, revises) the recommendations,
-        each linked to the baseline findings of the section it answers."""
+        each linked to the baseline findings of the section it answers, and (with ``send``) sends the
+        version to the approvers with a deadline two weeks away, as the send page does. Returns the
+        version drafted."""
+        if not revised:
+            self.rate(Stage.RECOMMENDATIONS)
         with session_scope() as s:
             survey = SurveyRepository(s).for_plan(self.plan_id, SurveyKind.BASELINE)
             assert survey is not None
             by_section: dict[str, list[str]] = {}
             for q in survey.questions:
                 by_section.setdefault(q["section"], []).append(f"finding:{q['id']}")
+            themes = programme.run_workshop(s, plan_id=self.plan_id, coordinator=self.coordinator, now=utcnow())
         items = [
             RecommendationIn(
                 title="Introduce coproduction to every member of staff",
@@ -141,7 +155,7 @@ class People:
             RecommendationIn(
                 title="Close the loop: you said, we did",
                 detail="Every team reports back to citizens what changed.",
-                evidence=["theme:trust is built by showing what was done"],
+                evidence=[f"theme:{themes[programme.CLOSE_THE_LOOP]}"],
             ),
         ]
         if revised:
@@ -153,9 +167,28 @@ class People:
                 )
             )
         with session_scope() as s:
-            return recommendations.set_recommendations(
+            version = recommendations.set_recommendations(
                 s, plan_id=self.plan_id, actor=self.coordinator, items=items, now=utcnow()
             )
+            owners = [a.person_id for a in self.party if a.person_id is not None]
+            programme.build_learning_plan(
+                s, plan_id=self.plan_id, coordinator=self.coordinator, owners=owners, now=utcnow()
+            )
+        if send:
+            self.send_for_sign_off()
+        return version
+
+    def send_for_sign_off(self, days: int = SIGN_OFF_DAYS) -> None:
+        """The coordinator sends the current version to the approvers, to decide within ``days``."""
+        self._act(
+            lambda s: signoff.send_for_sign_off(
+                s,
+                plan_id=self.plan_id,
+                actor=self.coordinator,
+                deadline=utcnow().date() + timedelta(days=days),
+                now=utcnow(),
+            )
+        )
 
     def add_expectations(self) -> None:
         """Each approver states what they expect the plan to achieve, at a Kirkpatrick level."""
@@ -174,6 +207,8 @@ class People:
 
     def sign_off(self, version: int, *, first_requests_changes: bool) -> None:
         """Approvers decide on ``version``; optionally the first asks for changes instead."""
+        if not first_requests_changes:
+            self.rate(Stage.SIGN_OFF)
         for i, actor in enumerate(self.approvers):
             if first_requests_changes and i == 0:
                 decision, comment = (
@@ -184,17 +219,37 @@ class People:
                 continue
             else:
                 decision, comment = Decision.APPROVE, ""
-            self._act(
-                lambda s, a=actor, d=decision, c=comment: recommendations.decide(
-                    s, plan_id=self.plan_id, actor=a, version=version, decision=d, comment=c, now=utcnow()
-                )
+            self.decide(actor, version, decision, comment)
+
+    def decide(self, actor: Actor, version: int, decision: Decision, comment: str = "") -> None:
+        """``actor`` decides as the approver's page has them do: reading the plan document, then deciding
+        on ``version`` with the content hash of what they read (a version the plan has moved on from is
+        refused as stale, as it would be for a person), in a transaction of their own."""
+        with session_scope() as s:
+            read = plan_views.sign_off(s, plan_id=self.plan_id, with_document=True).document
+            assert read is not None
+            signoff.decide(
+                s,
+                plan_id=self.plan_id,
+                actor=actor,
+                version=version,
+                content_hash=read.content_hash,
+                decision=decision,
+                comment=comment,
+                now=utcnow(),
             )
 
     def deliver(self) -> None:
-        """The coordinator records each formative checkpoint; a panel member comments on the first."""
+        """At each formative checkpoint the objectives' owners give evidence and report progress, then
+        the coordinator records the checkpoint's report; a panel member comments on the first."""
+        self.rate(Stage.DELIVERY)
         with session_scope() as s:
             numbers = [c.number for c in EvaluationRepository(s).checkpoints(self.plan_id)]
+        owners = {a.person_id: a for a in [*self.party, self.coordinator]}
         for n in numbers:
+            self._act(
+                lambda s, n=n: programme.give_evidence(s, plan_id=self.plan_id, number=n, owners=owners, now=utcnow())
+            )
             self._act(
                 lambda s, n=n: evaluation.record_checkpoint(
                     s,
@@ -222,7 +277,14 @@ class People:
                 )
 
     def evaluate(self) -> None:
-        """Expectations judged, the retrospective written, the panel reviews and is answered."""
+        """Evidence filed against each expectation and each judged, benefits claimed (one valued with its
+        isolation method, one intangible), the retrospective written, the panel reviews and is answered."""
+        self.rate(Stage.SUMMATIVE_EVALUATION)
+        self._act(
+            lambda s: programme.evidence_for_expectations(
+                s, plan_id=self.plan_id, coordinator=self.coordinator, now=utcnow()
+            )
+        )
         with session_scope() as s:
             ids = [e.id for e in EvaluationRepository(s).expectations(self.plan_id)]
         judgements = [Judgement.MET, Judgement.MET, Judgement.PARTLY_MET, Judgement.NOT_MET]
@@ -238,6 +300,9 @@ class People:
                     now=utcnow(),
                 )
             )
+        self._act(
+            lambda s: programme.claim_benefits(s, plan_id=self.plan_id, coordinator=self.coordinator, now=utcnow())
+        )
         self._act(
             lambda s: evaluation.write_summative_report(
                 s,
@@ -274,6 +339,36 @@ class People:
                 review_id=challenge_id,
                 response="You said you had not seen the reports; we have published all 29 on the council website.",
                 now=utcnow(),
+            )
+        )
+
+    def review_repeat(self) -> None:
+        """Each citizen panel member who has not yet done so endorses the repeat survey's comparison with
+        the baseline (the last review the plan waits for before it closes); nothing until it is published."""
+        with session_scope() as s:
+            if PanelRepository(s).publication(self.plan_id, REPEAT_OUTPUT) is None:
+                return
+            repo = EvaluationRepository(s)
+            waiting = [m for m in self.panel if repo.review_by(self.plan_id, m.person_id, REPEAT_OUTPUT) is None]
+        for member in waiting:
+            self._act(
+                lambda s, m=member: evaluation.review(
+                    s,
+                    plan_id=self.plan_id,
+                    actor=m,
+                    output=REPEAT_OUTPUT,
+                    verdict=Verdict.ENDORSE,
+                    text="",
+                    now=utcnow(),
+                )
+            )
+
+    def rate(self, stage: Stage) -> None:
+        """A member of the working party records where ``stage`` sat on the ladder of co-production."""
+        rung, note = programme.LADDER[stage]
+        self._act(
+            lambda s: coproduction.record(
+                s, plan_id=self.plan_id, actor=self.party[0], stage=stage, rung=rung, note=note, now=utcnow()
             )
         )
 

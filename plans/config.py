@@ -27,6 +27,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: a SQLite file in data_dir")
+    sqlite_busy_timeout_ms: int = Field(
+        default=30_000, ge=0, description="how long a SQLite connection waits for another's write lock"
+    )
     wake_flows: bool = Field(
         default=True,
         description="after a decision is committed, start a run of the plan-lifecycle deployment",
@@ -43,6 +46,15 @@ class Settings(BaseSettings):
         LadderStep(action=Rung.REMIND, after_days=0),
         LadderStep(action=Rung.REMIND, after_days=3),
         LadderStep(action=Rung.ESCALATE, after_days=3),
+    )
+    # formative checkpoints: evidence owners are asked this many days before a checkpoint, given at least
+    # evidence_min_days to answer, and once overdue climb evidence_ladder ("escalate" writes to the coordinator)
+    evidence_ask_days: int = Field(default=14, ge=0, le=90)
+    evidence_min_days: int = Field(default=7, ge=1, le=60)
+    evidence_ladder: tuple[LadderStep, ...] = (
+        LadderStep(action=Rung.REMIND, after_days=0),
+        LadderStep(action=Rung.REMIND, after_days=7),
+        LadderStep(action=Rung.ESCALATE, after_days=7),
     )
     web_host: str = "127.0.0.1"
     web_port: int = 8000
@@ -84,11 +96,11 @@ class Settings(BaseSettings):
     # stable while a survey is open, or links in reminders stop matching the invitations' hashes
     secret_key: str | None = Field(default=None, description="default: a random key kept in data_dir/secret_key")
 
-    @field_validator("sign_off_ladder")
+    @field_validator("sign_off_ladder", "evidence_ladder")
     @classmethod
     def _no_league_table_for_approvers(cls, ladder: tuple[LadderStep, ...]) -> tuple[LadderStep, ...]:
         if any(step.action is Rung.NAME for step in ladder):
-            raise ValueError("sign_off_ladder: 'name' is for survey teams (the league table); use remind or escalate")
+            raise ValueError("'name' is for survey teams (the league table); use remind or escalate")
         return ladder
 
     def resolved_public_url(self) -> str:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, mo
 from plans.domain.facts import MemberKind
 from plans.domain.quorum import QuorumKind
 from plans.domain.survey_definition import SurveyDefinition
+from plans.schemas_coproduction import LadderOut
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
 SLUG = r"^[a-z0-9][a-z0-9-]{1,79}$"
@@ -163,6 +164,8 @@ EVIDENCE = re.compile(r"^(finding|theme):.+$")
 
 
 class RecommendationIn(Strict):
+    # the recommendation this item edits (left out: a new one); kept ids keep the objectives delivering it
+    id: int | None = None
     title: str = Field(min_length=1, max_length=300)
     detail: str = ""
     evidence: list[str] = Field(default_factory=list)
@@ -172,7 +175,7 @@ class RecommendationIn(Strict):
     def _evidence_refs(cls, refs: list[str]) -> list[str]:
         for ref in refs:
             if not EVIDENCE.match(ref):
-                raise ValueError(f"{ref!r} is not evidence: write finding:QUESTION_ID or theme:THEME")
+                raise ValueError(f"{ref!r} is not evidence: write finding:QUESTION_ID or theme:THEME_ID")
         return refs
 
 
@@ -198,3 +201,5 @@ class PlanStatus(BaseModel):
     blocked_by: list[str]
     override_pending: bool
     history: list[StageEntryOut]
+    # one plan's status only (None in lists, like its empty history): where each stage sat on the ladder
+    coproduction: LadderOut | None = None

@@ -129,6 +129,14 @@ class DesignFinding(BaseModel):
     message: str
 
 
+class ChangedQuestion(BaseModel):
+    """A repeat survey's question that diverges from the baseline's, so its comparison leaves it out."""
+
+    question_id: str
+    question: str
+    why: str
+
+
 class SurveyPage(BaseModel):
     """Everything the coordinator's survey page shows for a plan's survey of one kind."""
 
@@ -138,3 +146,6 @@ class SurveyPage(BaseModel):
     progress: SurveyProgressView | None = Field(description="None until the survey has opened")
     league: LeagueTableView | None
     design: list[DesignFinding] | None = Field(description="None when the survey has no stored definition")
+    changed_since_baseline: list[ChangedQuestion] = Field(
+        default_factory=list, description="A repeat survey's questions that diverge from the baseline's, with why"
+    )

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from plans.schemas import PlanStatus
+from plans.schemas_signoff import PlanDocumentOut
 
 
 class TeamRate(BaseModel):
@@ -61,6 +62,7 @@ class DashboardPage(BaseModel):
 
 
 class RecommendationOut(BaseModel):
+    id: int
     position: int
     title: str
     detail: str
@@ -73,6 +75,7 @@ class DecisionOut(BaseModel):
     comment: str
     version: int
     at: datetime
+    content_hash: str | None = None  # of the version decided on (None for decisions made before hashes)
 
 
 class SignOffView(BaseModel):
@@ -90,6 +93,9 @@ class SignOffView(BaseModel):
     recommendations: list[RecommendationOut]
     decisions: list[DecisionOut]
     awaiting: list[str]
+    sent_by: str | None = None
+    # the plan as it stands, with the hash of that content: what a decision form sends back
+    document: PlanDocumentOut | None = None
 
 
 class AuditOut(BaseModel):
@@ -153,14 +159,38 @@ class TeamLink(BaseModel):
     organisation: str
 
 
+class PanelWaitingOut(BaseModel):
+    """An output published to a citizen panel the person sits on, waiting for their review."""
+
+    plan_id: int
+    plan: str
+    output: str
+    title: str
+    published_at: datetime
+
+
+class ChallengeWaitingOut(BaseModel):
+    """A citizen panel challenge on a plan the person coordinates, waiting for their written answer."""
+
+    plan_id: int
+    plan: str
+    review_id: int
+    member: str
+    output_title: str
+    at: datetime
+
+
 class InboxView(BaseModel):
-    """What is waiting for one person: sign-off requests, their past decisions, their teams' rates."""
+    """What is waiting for one person: sign-off requests, their past decisions, their teams' rates, and
+    the citizen panel's outputs to review or challenges to answer."""
 
     sign_off_requests: list[SignOffRequest]
     decisions: list[PastDecision]
     decisions_limited_to: int
     teams: list[TeamLink]
     surveys: list[TeamSurveyRates]
+    panel_reviews: list[PanelWaitingOut] = Field(default_factory=list)
+    panel_challenges: list[ChallengeWaitingOut] = Field(default_factory=list)
 
 
 class SignOffReview(BaseModel):
@@ -290,12 +320,37 @@ class FindingChangeOut(BaseModel):
     note: str | None
 
 
+class ExcludedQuestionOut(BaseModel):
+    """A question the comparison leaves out because it changed since the baseline (or was dropped or
+    added), with why in words."""
+
+    question_id: str
+    question: str
+    why: str
+
+
+class RateChangeOut(BaseModel):
+    """The whole organisation's response rate in the repeat survey against the baseline (response counts
+    are never suppressed); the change and its 95% interval are None when it could not be tested."""
+
+    responses: int
+    eligible: int
+    repeat_rate: float | None
+    baseline_rate: float | None
+    difference: float | None
+    ci_low: float | None
+    ci_high: float | None
+    significant: bool | None
+
+
 class SurveyComparisonOut(BaseModel):
     title: str
     closed_at: datetime
     threshold: int
     analysed: bool
     findings: list[FindingChangeOut]
+    excluded: list[ExcludedQuestionOut] = Field(default_factory=list)
+    response_rate: RateChangeOut | None = None
 
 
 class PanelReviewOut(BaseModel):
@@ -310,8 +365,17 @@ class PanelReviewOut(BaseModel):
     responded_at: datetime | None
 
 
+class PublicationOut(BaseModel):
+    """An output published to the panel: its name (as reviews use it), its title, and when."""
+
+    output: str
+    title: str
+    published_at: datetime
+
+
 class PanelPlanView(BaseModel):
-    """What a plan has published for its citizen panel, and the panel's reviews of it; nothing else."""
+    """What a plan has published for its citizen panel, and the panel's reviews of it; nothing else.
+    Only published outputs appear; ``can_review`` and ``reviewed_by_me`` are the viewer's."""
 
     plan_id: int
     title: str
@@ -321,6 +385,9 @@ class PanelPlanView(BaseModel):
     summative_report: SummativeReportOut | None
     repeat_survey: SurveyComparisonOut | None
     reviews: list[PanelReviewOut]
+    published: list[PublicationOut] = Field(default_factory=list)
+    can_review: bool = False
+    reviewed_by_me: list[str] = Field(default_factory=list)
 
 
 class PanelHome(BaseModel):

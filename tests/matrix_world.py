@@ -38,13 +38,17 @@ from plans.models import (
     Team,
     VisionStatement,
     WebSession,
+    Workshop,
+    WorkshopTable,
     utcnow,
 )
 from plans.repositories.people import PeopleRepository
 from plans.repositories.plans import PlanRepository
 from plans.services import survey_admin
+from plans.services.actors import actor_by_email
 from plans.services.api_tokens import create_token
 from plans.services.auth import principal_of, start_session, token_hash
+from plans.services.evidence_requests import name_owner
 from plans.services.survey_tokens import team_link_ref, token_for
 from plans.services.survey_tokens import token_hash as survey_token_hash
 from tests.conftest import SMALL_PLAN
@@ -105,6 +109,7 @@ def _managed(email: str) -> frozenset[str]:
     return frozenset(mine)
 
 
+CAT = "cat@citizens.example"
 PERSONAS = (
     Persona("anonymous", None, None),
     Persona("coordinator", "cora@small.example", frozenset({"coordinator"})),
@@ -113,7 +118,9 @@ PERSONAS = (
     Persona("manager_T1", "tess@small.example", frozenset({"manager"}), manages=_managed("tess@small.example")),
     Persona("manager_T2", "tom@small.example", frozenset({"manager"}), manages=_managed("tom@small.example")),
     Persona("approver_A", "ann@small.example", frozenset({"approver"}), {"A": frozenset({"approver"})}),
-    Persona("party_A", "cat@citizens.example", frozenset(), {"A": frozenset({"working_party"})}),
+    # the simulated coordinator's learning plan gives each working-party member an objective to own, so
+    # Cat is asked for evidence on plan A too (and the world names her an evidence owner)
+    Persona("party_A", CAT, frozenset(), {"A": frozenset({"working_party", "evidence_owner"})}),
     Persona("panel_A", "pat@citizens.example", frozenset({"citizen_panel"}), {"A": frozenset({"citizen_panel"})}),
     Persona("nobody", "nora@nobody.example", frozenset()),
 )
@@ -133,6 +140,7 @@ class World:
     # team-link tokens: "closed" (plan A's baseline), "open" (plan B), "spare" (plan A's, to revoke)
     survey_links: dict[str, str] = field(default_factory=dict)
     organisations: dict[str, int] = field(default_factory=dict)  # "A", "B" (the plans'), "missing"
+    workshops: dict[str, int] = field(default_factory=dict)  # a workshop of each plan, "A" and "B"
 
 
 def _other_council_file(tmp_path: Path) -> Path:
@@ -172,6 +180,8 @@ def build(tmp_path: Path, *, fuzzer: bool = False) -> World:
     if fuzzer:  # an approver before sign-off is requested, so the request is addressed to them too
         _add_fuzzer(plan_a, [Capacity.APPROVER])
     walk_to(plan_a, people_a, Stage.SIGN_OFF)
+    with session_scope() as s:  # Cat owns an objective of the walk's learning plan; named too, as the persona says
+        name_owner(s, plan_id=plan_a, actor=actor_by_email(s, "cora@small.example"), email=CAT, now=utcnow())
     if fuzzer:  # on the working party after the vision stage, so the walk's agreements were complete
         _add_fuzzer(plan_a, [Capacity.WORKING_PARTY, Capacity.CITIZEN_PANEL])
     plan_b, _ = create(_other_council_file(tmp_path))
@@ -198,6 +208,7 @@ def build(tmp_path: Path, *, fuzzer: bool = False) -> World:
             spare[email] = create_token(s, principal=principal, name="spare", now=utcnow())[1].id
             bearer[email] = create_token(s, principal=principal, name="bearer", now=utcnow())[0]
         survey_links = _survey_links(s, plan_a, plan_b)
+        workshops = {key: _workshop(s, pid) for key, pid in (("A", plan_a), ("B", plan_b))}
         orgs = select(Plan.id, Plan.organisation_id).where(Plan.id.in_([plan_a, plan_b]))
         organisations = {plan_id: org_id for plan_id, org_id in s.execute(orgs)}
     assert version_a is not None and all(statements.values())
@@ -219,6 +230,7 @@ def build(tmp_path: Path, *, fuzzer: bool = False) -> World:
         version_a=version_a,
         survey_links=survey_links,
         organisations={"A": organisations[plan_a], "B": organisations[plan_b], "missing": BOGUS_ID},
+        workshops=workshops,
     )
 
 
@@ -250,6 +262,15 @@ def _survey_links(s: Session, plan_a: int, plan_b: int) -> dict[str, str]:
     s.flush()
     spare = _team_link(s, closed)  # for revoking: the other links must keep answering
     return {"spare": spare, "closed": _team_link(s, closed), "open": _team_link(s, opened)}
+
+
+def _workshop(s: Session, plan_id: int) -> int:
+    """A workshop of the plan with one table, written directly (plan A is past the stages that take one)."""
+    workshop = Workshop(plan_id=plan_id, title="Matrix workshop", held_on=utcnow().date(), created_at=utcnow())
+    s.add(workshop)
+    s.flush()
+    s.add(WorkshopTable(workshop_id=workshop.id, name="Table 1", position=1))
+    return workshop.id
 
 
 def spare_link_id(world: World) -> int:
@@ -354,6 +375,18 @@ def request_body(name: str, world: World, csrf: str, *, api: bool) -> dict[str, 
         "answer_form": {"answers.K1": "Agree", "demographics.staff_group": "Housing"},
         "create_team_link_form": {"team_id": str(world.teams["T1"]), "label": "Kiosk"},
         "revoke_team_link_form": {"link_id": str(spare_link_id(world))},
+        "coproduction_form": {"stage": "vision", "rung": "co_design", "note": reason},
+        "send_form": {"deadline": (utcnow() + timedelta(days=7)).date().isoformat()},
+        "panel_review_form": {"output": "summative", "verdict": "challenge", "text": reason},
+        "panel_answer_form": {"review_id": str(BOGUS_ID), "response": reason},
+        "summative_judgement_form": {"expectation_id": str(BOGUS_ID), "judgement": "met", "evidence": reason},
+        "summative_benefits_form": {"description": ["Fewer complaints"], "value": [""]},
+        "summative_retrospective_form": {
+            "what_we_did": "a",
+            "what_we_learned": "b",
+            "pleased_about": "c",
+            "could_have_been_different": "d",
+        },
     }
     # uploads (multipart): a staff list both councils' teams fit, and a paper response to the small survey
     staff = ("staff.csv", b"team_code,email,staff_group\nT1,matrix@small.example,Other\n", "text/csv")
@@ -374,6 +407,30 @@ def request_body(name: str, world: World, csrf: str, *, api: bool) -> dict[str, 
         "api_survey_answer": {"answers": {"K1": "Agree"}, "demographics": {"staff_group": "Housing"}},
         "api_create_team_link": {"team_id": world.teams["T1"], "label": "Kiosk"},
         "api_revoke_team_link": {"link_id": spare_link_id(world)},
+        "api_record_coproduction": {"stage": "vision", "rung": "co_design", "note": reason},
+        "api_set_expectations": {"items": []},
+        "api_set_investment": {"items": []},
+        "api_send_for_sign_off": {"deadline": (utcnow() + timedelta(days=7)).date().isoformat()},
+        "api_save_learning_plan": {"aims": [{"title": "Everyone closes the loop"}], "objectives": []},
+        "api_panel_review": {"output": "summative", "verdict": "challenge", "text": reason},
+        "api_panel_answer": {"review_id": BOGUS_ID, "response": reason},
+        "api_panel_publish": {},
+        "api_judge": {"expectation_id": BOGUS_ID, "judgement": "met", "evidence": reason},
+        "api_give_evidence": {"type": "quote", "summary": reason},
+        "api_nothing_this_time": {"checkpoint": 1, "note": reason},
+        "api_update_progress": {"objective_id": BOGUS_ID, "status": "green", "percent_complete": 50},
+        "api_add_milestone": {"objective_id": BOGUS_ID, "title": reason, "due_on": utcnow().date().isoformat()},
+        "api_milestone_done": {"milestone_id": BOGUS_ID, "done_on": utcnow().date().isoformat()},
+        "api_name_evidence_owner": {"email": "nobody@example.org"},
+        "api_remove_evidence_owner": {"email": "nobody@example.org"},
+        "api_record_checkpoint": {"number": 1, "did": reason, "learned": reason, "change": reason},
+        "api_set_benefits": {"benefits": [{"description": "Fewer complaints"}]},
+        "api_retrospective": {
+            "what_we_did": "a",
+            "what_we_learned": "b",
+            "pleased_about": "c",
+            "could_have_been_different": "d",
+        },
     }
     upload = {"files": {"file": files[name]}} if name in files else {}
     if api:

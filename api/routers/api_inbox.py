@@ -3,27 +3,19 @@ live response rates. The same data and actions as the inbox pages, for integrati
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
 
 from api.deps import SessionDep
 from api.permissions import CurrentPrincipal
 from plans.domain.facts import Decision
 from plans.models import utcnow
+from plans.schemas_signoff import DecisionIn
 from plans.services import inbox as inbox_service
 from plans.services.plan_views import sign_off
-from plans.services.recommendations import decide
+from plans.services.signoff import decide
 from plans.views import DecisionOut, InboxView, SignOffView, TeamView
 
 router = APIRouter(prefix="/api/v1", tags=["inbox"])
-
-
-class DecisionIn(BaseModel):
-    version: int = Field(ge=1, le=1_000_000, description="the plan version reviewed; refused if the plan has moved on")
-    decision: Literal["approve", "request_changes", "reject"]
-    comment: str = Field(default="", max_length=4000, description="required to request changes or reject")
 
 
 @router.get("/inbox", response_model=InboxView)
@@ -35,27 +27,36 @@ def api_inbox(session: SessionDep, principal: CurrentPrincipal) -> InboxView:
 
 @router.get("/plans/{plan_id}/sign-off", response_model=SignOffView)
 def api_sign_off(plan_id: int, session: SessionDep) -> SignOffView:
-    """The plan's latest sign-off round: the version and its content hash, the recommendations with their
-    evidence, the decisions so far and the approvers yet to decide. Only the plan's approvers see it."""
-    return sign_off(session, plan_id=plan_id)
+    """The plan's latest sign-off round (its version, content hash and deadline), the decisions so far
+    and the approvers yet to decide, and the whole plan as it stands in ``document``: recommendations
+    with evidence, the learning plan, the expectations register, the investment ledger, and the hash of
+    that content, which a decision sends back. Only the plan's approvers see it."""
+    return sign_off(session, plan_id=plan_id, with_document=True)
 
 
 @router.post("/plans/{plan_id}/sign-off/decisions", response_model=DecisionOut, status_code=201)
 def api_decide(plan_id: int, body: DecisionIn, session: SessionDep, principal: CurrentPrincipal) -> DecisionOut:
-    """Record the caller's decision on the version under sign-off. Refused (409) if that version is no longer
-    the one under sign-off or the caller already decided; a comment is required (422) to request changes
-    or reject."""
+    """Record the caller's decision on the version under sign-off, with any expectations they add. Refused
+    (409) if the version or content hash is not the one under sign-off (review it and decide again) or the
+    caller already decided; a comment is required (422) to request changes or reject."""
     row = decide(
         session,
         plan_id=plan_id,
         actor=principal.actor,
         version=body.version,
+        content_hash=body.content_hash,
         decision=Decision(body.decision),
         comment=body.comment,
+        expectations=body.expectations,
         now=utcnow(),
     )
     return DecisionOut(
-        approver=principal.name, decision=row.decision.value, comment=row.comment, version=row.version, at=row.at
+        approver=principal.name,
+        decision=row.decision.value,
+        comment=row.comment,
+        version=row.version,
+        at=row.at,
+        content_hash=row.content_hash,
     )
 
 

@@ -8,8 +8,9 @@ same page with an error summary and the field's own message, never as a bare err
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
@@ -19,11 +20,14 @@ from api.deps import SessionDep
 from api.pages import redirect, render
 from api.permissions import CurrentPrincipal
 from plans.domain.errors import AlreadyDecided, DomainError, InvalidInput, StageLocked, StaleVersion
+from plans.domain.expectations import KIRKPATRICK
 from plans.domain.facts import Decision
+from plans.domain.field_problems import FieldProblems
 from plans.models import utcnow
+from plans.schemas_signoff import ExpectationIn
 from plans.services import inbox as inbox_service
 from plans.services.lifecycle import load_plan
-from plans.services.recommendations import decide
+from plans.services.signoff import decide
 from plans.services.survey_progress import team_progress
 
 router = APIRouter(include_in_schema=False)
@@ -36,6 +40,9 @@ DECISION_WORDS = {
     Decision.REQUEST_CHANGES: "request changes",
     Decision.REJECT: "reject",
 }
+EXPECTATION_FIELD = re.compile(r"^expectations\[(\d+)\]\.(text|measure|level|target)$")
+HASH = re.compile(r"^[0-9a-f]{64}$")
+EXPECTATION_ROWS = 2  # blank expectation rows the decision form offers
 CHOOSE = "Select whether you approve, request changes or reject"
 # the service's rule in the design system's words for an error message: say what to do
 COMMENT_NEEDED = {
@@ -59,6 +66,8 @@ def _message(exc: DomainError) -> tuple[str, str]:
     if isinstance(exc, StageLocked):
         return "form", "This plan is no longer waiting for a sign-off decision, so your decision was not recorded."
     field, sep, rest = exc.message.partition(": ")
+    if field == "content_hash":
+        field = "version"
     if sep and field in ("comment", "version", "decision"):
         return field, rest[:1].upper() + rest[1:]
     return "form", exc.message[:1].upper() + exc.message[1:]
@@ -91,6 +100,8 @@ def _sign_off_page(
         "now": utcnow(),
         "words": {d.value: w for d, w in DECISION_WORDS.items()},
         "max_comment": MAX_COMMENT,
+        "levels": KIRKPATRICK,
+        "expectation_rows": EXPECTATION_ROWS,
     }
     return render(request, "sign_off.html", context, status)
 
@@ -98,6 +109,41 @@ def _sign_off_page(
 @router.get("/inbox/sign-off/{plan_id}", response_class=HTMLResponse)
 def sign_off_page(request: Request, plan_id: int, session: SessionDep, principal: CurrentPrincipal) -> Response:
     return _sign_off_page(request, session, principal, plan_id)
+
+
+def _expectations(texts: list[str], measures: list[str], levels: list[str], targets: list[str]) -> list[ExpectationIn]:
+    """The form's expectation rows that were filled in (a row left blank adds nothing). A level that is
+    not a number is passed on as 0, so the service's rule names it like any other bad level."""
+    rows = []
+    for index, text in enumerate(texts):
+        measure = measures[index] if index < len(measures) else ""
+        level = levels[index] if index < len(levels) else ""
+        target = targets[index] if index < len(targets) else ""
+        if not (text.strip() or measure.strip() or level.strip() or target.strip()):
+            continue
+        number = int(level) if level.strip().isdigit() and len(level.strip()) < 3 else 0
+        rows.append(ExpectationIn.model_construct(text=text, measure=measure, level=number, target=target))
+    return rows
+
+
+def _field_errors(exc: DomainError, chosen: Decision) -> dict[str, str]:
+    """A refusal as the page's errors: each named field at its input (``expectations[1].level`` at
+    ``exp-1-level``), anything else at the top of the form."""
+    if not isinstance(exc, FieldProblems):
+        field, text = _message(exc)
+        if field == "comment" and chosen in COMMENT_NEEDED:
+            text = COMMENT_NEEDED[chosen]
+        return {field: text}
+    errors: dict[str, str] = {}
+    for path, problem in exc.problems:
+        if path == "comment":
+            errors["comment"] = COMMENT_NEEDED.get(chosen, problem[:1].upper() + problem[1:])
+        elif match := EXPECTATION_FIELD.match(path):
+            number = int(match.group(1))
+            errors[f"exp-{number}-{match.group(2)}"] = f"Expectation {number + 1}: {problem}"
+        else:
+            errors.setdefault("form", f"{path}: {problem}")
+    return errors
 
 
 @router.post("/inbox/sign-off/{plan_id}", response_class=HTMLResponse)
@@ -109,15 +155,27 @@ def sign_off_form(
     decision: Annotated[str, Form()] = "",
     comment: Annotated[str, Form()] = "",
     version: Annotated[str, Form()] = "",
+    content_hash: Annotated[str, Form()] = "",
+    exp_text: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
+    exp_measure: Annotated[list[str], Form()] = [],  # noqa: B006
+    exp_level: Annotated[list[str], Form()] = [],  # noqa: B006
+    exp_target: Annotated[list[str], Form()] = [],  # noqa: B006
 ) -> Response:
-    values = {"decision": decision, "comment": comment}
+    values: dict[str, Any] = {
+        "decision": decision,
+        "comment": comment,
+        "expectations": [
+            {"text": t, "measure": m, "level": lv, "target": tg}
+            for t, m, lv, tg in zip(exp_text, exp_measure, exp_level, exp_target, strict=False)
+        ],
+    }
     errors: dict[str, str] = {}
     chosen = next((d for d in Decision if d.value == decision), None)
     if chosen is None:
         errors["decision"] = CHOOSE
     if len(comment) > MAX_COMMENT:
         errors["comment"] = f"Comment must be {MAX_COMMENT:,} characters or fewer"
-    if not version.strip().isdigit():
+    if not version.strip().isdigit() or len(version.strip()) > 9 or not HASH.match(content_hash.strip()):
         errors["form"] = "The page did not say which version you reviewed. Reload the page and try again."
     if errors or chosen is None:
         return _sign_off_page(request, session, principal, plan_id, errors=errors, values=values, status=422)
@@ -127,17 +185,17 @@ def sign_off_form(
             plan_id=plan_id,
             actor=principal.actor,
             version=int(version),
+            content_hash=content_hash.strip(),
             decision=chosen,
             comment=comment,
+            expectations=_expectations(exp_text, exp_measure, exp_level, exp_target),
             now=utcnow(),
         )
     except (InvalidInput, StaleVersion, AlreadyDecided, StageLocked) as exc:
         session.rollback()  # nothing was written; end the locking transaction before showing the page again
-        field, text = _message(exc)
-        if field == "comment" and chosen in COMMENT_NEEDED:
-            text = COMMENT_NEEDED[chosen]
         status = 422 if exc.kind == "invalid" else 409
-        return _sign_off_page(request, session, principal, plan_id, errors={field: text}, values=values, status=status)
+        errors = _field_errors(exc, chosen)
+        return _sign_off_page(request, session, principal, plan_id, errors=errors, values=values, status=status)
     title = load_plan(session, plan_id).title
     return redirect(
         "/inbox", f"Your decision is recorded: {DECISION_WORDS[row.decision]} on version {row.version} of {title}."

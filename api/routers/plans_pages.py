@@ -3,22 +3,23 @@ every plan, a plan's page with its history, audit log and gate override, and edi
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from api.deps import SessionDep
 from api.pages import redirect, render
 from api.permissions import CurrentPrincipal
-from plans.domain.errors import InvalidInput
+from api.recommendation_forms import in_row_order, read_recommendations, recommendation_errors
+from plans.domain.learning_plan import DocumentRefused
 from plans.models import utcnow
-from plans.schemas import RecommendationIn
 from plans.services import lifecycle, recommendations
 from plans.services.dashboard import dashboard as dashboard_page
+from plans.services.evidence import recommendations_editor
 from plans.services.home import start_page
 from plans.services.plan_views import audit_log, flow_runs, sign_off
-from plans.services.plan_views import recommendations as current_recommendations
 from plans.services.status import plan_status
 
 router = APIRouter(include_in_schema=False)
@@ -59,52 +60,45 @@ def override_form(
     return redirect(f"/plans/{plan_id}", "Override recorded. The next lifecycle run moves the plan on.")
 
 
+def _recommendations(
+    request: Request, session: Session, plan_id: int, rows: list[dict[str, Any]], errors: list[dict[str, str]]
+) -> HTMLResponse:
+    """The recommendations page with ``rows`` as shown or typed and ``errors`` for the NHS summary."""
+    editor = recommendations_editor(session, plan_id=plan_id)
+    delivered = {r.id: r.delivered_by for r in editor.recommendations}
+    context = {
+        "view": editor,
+        "rows": rows,
+        "delivered": delivered,
+        "errors": errors,
+        "field_errors": {e["href"].removeprefix("#"): e["text"] for e in errors},
+    }
+    return render(request, "recommendations.html", context, 422 if errors else 200)
+
+
 @router.get("/plans/{plan_id}/recommendations", response_class=HTMLResponse)
 def recommendations_page(request: Request, plan_id: int, session: SessionDep) -> Response:
-    status = plan_status(session, plan_id=plan_id, now=utcnow())
-    items = [r.model_dump() for r in current_recommendations(session, plan_id=plan_id)]
-    items += [{"title": "", "detail": "", "evidence": []}] * BLANK_ROWS
-    return render(request, "recommendations.html", {"plan": status, "items": items, "errors": {}})
-
-
-def _parse_rows(titles: list[str], details: list[str], evidence: list[str]) -> list[RecommendationIn]:
-    """The form's rows as recommendations; rows left blank are dropped, a detail without a title is not."""
-    items = []
-    for index, title in enumerate(titles):
-        detail = details[index] if index < len(details) else ""
-        refs = [r.strip() for r in (evidence[index] if index < len(evidence) else "").replace("\n", ",").split(",")]
-        refs = [r for r in refs if r]
-        if not title.strip() and not detail.strip() and not refs:
-            continue
-        if not title.strip():
-            raise InvalidInput(f"recommendations[{index}].title: recommendation {index + 1} needs a title")
-        try:
-            items.append(RecommendationIn(title=title, detail=detail, evidence=refs))
-        except ValueError as exc:
-            raise InvalidInput(f"recommendations[{index}]: {exc}") from exc
-    return items
+    editor = recommendations_editor(session, plan_id=plan_id)
+    rows: list[dict[str, Any]] = [
+        {"id": str(r.id), "title": r.title, "detail": r.detail, "evidence": r.evidence} for r in editor.recommendations
+    ]
+    rows += [{"id": "", "title": "", "detail": "", "evidence": []} for _ in range(BLANK_ROWS)]
+    return _recommendations(request, session, plan_id, rows, [])
 
 
 @router.post("/plans/{plan_id}/recommendations", response_class=HTMLResponse)
-def recommendations_form(
-    request: Request,
-    plan_id: int,
-    session: SessionDep,
-    principal: CurrentPrincipal,
-    title: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies defaults)
-    detail: Annotated[list[str], Form()] = [],  # noqa: B006
-    evidence: Annotated[list[str], Form()] = [],  # noqa: B006
+async def recommendations_form(
+    request: Request, plan_id: int, session: SessionDep, principal: CurrentPrincipal
 ) -> Response:
+    parsed = read_recommendations(await request.form())
     try:
-        items = _parse_rows(title, detail, evidence)
+        if parsed.problems:  # the form's own, shown with what the service would refuse too
+            problems = recommendations.problems_of(session, plan_id=plan_id, items=parsed.items)
+            raise DocumentRefused(in_row_order([*parsed.problems, *problems]))
         version = recommendations.set_recommendations(
-            session, plan_id=plan_id, actor=principal.actor, items=items, now=utcnow()
+            session, plan_id=plan_id, actor=principal.actor, items=parsed.items, now=utcnow()
         )
-    except InvalidInput as exc:
+    except DocumentRefused as exc:
         session.rollback()
-        status = plan_status(session, plan_id=plan_id, now=utcnow())
-        rows = [{"title": t, "detail": d, "evidence": [e]} for t, d, e in zip(title, detail, evidence, strict=False)]
-        return render(
-            request, "recommendations.html", {"plan": status, "items": rows, "errors": {"form": exc.message}}, 422
-        )
+        return _recommendations(request, session, plan_id, parsed.rows, recommendation_errors(exc.problems, parsed))
     return redirect(f"/plans/{plan_id}", f"Recommendations saved. The plan is at version {version}.")

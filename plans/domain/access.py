@@ -21,6 +21,8 @@ class Rule(StrEnum):
     PLAN_APPROVER = "plan_approver"  # a sign-off request: only the approvers it is addressed to
     PLAN_PANEL = "plan_panel"  # a plan's published outputs: its citizen panel, or coordinators
     TEAM_MANAGER = "team_manager"  # a team's rates: its manager or a manager above it, or coordinators
+    # a plan's delivery evidence: its evidence owners (objective owners and people named), or coordinators
+    PLAN_EVIDENCE_OWNER = "plan_evidence_owner"
 
 
 class Verdict(StrEnum):
@@ -37,9 +39,10 @@ PLAN_CAPACITY = {
     Rule.PLAN_WORKING_PARTY: "working_party",
     Rule.PLAN_APPROVER: "approver",
     Rule.PLAN_PANEL: "citizen_panel",
+    Rule.PLAN_EVIDENCE_OWNER: "evidence_owner",  # owning an objective of the plan counts too
 }
 # rules where coordinators see the object too (a sign-off request is addressed to approvers alone)
-COORDINATORS_SEE = frozenset({Rule.PLAN_WORKING_PARTY, Rule.PLAN_PANEL, Rule.TEAM_MANAGER})
+COORDINATORS_SEE = frozenset({Rule.PLAN_WORKING_PARTY, Rule.PLAN_PANEL, Rule.TEAM_MANAGER, Rule.PLAN_EVIDENCE_OWNER})
 OBJECT_RULES = frozenset(PLAN_CAPACITY) | {Rule.TEAM_MANAGER}
 
 

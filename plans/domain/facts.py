@@ -83,12 +83,14 @@ class DecisionFacts:
 
 @dataclass(frozen=True)
 class SignOffFacts:
-    """The open sign-off round (if any) and the decisions recorded on it."""
+    """The open sign-off round (if any), the decisions recorded on it, and the version the coordinator
+    last sent for sign-off (``sent_version``; None: never sent)."""
 
     round_version: int | None
     approvers: tuple[str, ...]
     rule: QuorumRule
     decisions: tuple[DecisionFacts, ...] = ()
+    sent_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -104,12 +106,15 @@ SUMMATIVE_OUTPUT = "summative"
 @dataclass(frozen=True)
 class PanelFacts:
     """The citizen panel: its size, its reviews of the summative report (``reviews``, with the names of
-    members yet to review it in ``awaiting_review``), and challenges on any output not yet answered."""
+    members yet to review it in ``awaiting_review``), the names of members yet to review the repeat
+    survey's comparison with the baseline (``awaiting_repeat_review``), and challenges on any output not
+    yet answered."""
 
     members: int
     reviews: int
     unanswered_challenges: tuple[str, ...] = ()
     awaiting_review: tuple[str, ...] = ()
+    awaiting_repeat_review: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

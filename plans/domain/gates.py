@@ -66,8 +66,10 @@ def evidence_survey_reasons(f: PlanFacts) -> list[str]:
 
 
 def recommendations_reasons(f: PlanFacts) -> list[str]:
-    """At least one recommendation, each linked to evidence (a finding or a workshop theme), and, after
-    approvers asked for changes, a revised version rather than the one they turned back."""
+    """At least one recommendation, each linked to evidence (a finding or a workshop theme); after
+    approvers asked for changes, a revised version rather than the one they turned back; and the
+    coordinator has sent this version for sign-off with a deadline, so a draft never reaches approvers
+    before the coordinator says it is ready (and by when they must decide)."""
     reasons: list[str] = []
     if not f.recommendations:
         reasons.append("there are no recommendations yet")
@@ -75,6 +77,7 @@ def recommendations_reasons(f: PlanFacts) -> list[str]:
     if unlinked:
         reasons.append(f"{len(unlinked)} recommendation(s) link to no evidence: {_names(unlinked)}")
     so = f.sign_off
+    objectors: list[str] = []
     if so is not None and so.round_version == f.version:
         objectors = [d.approver for d in so.decisions if d.version == f.version and d.decision is not Decision.APPROVE]
         if objectors:
@@ -82,6 +85,8 @@ def recommendations_reasons(f: PlanFacts) -> list[str]:
                 f"changes were requested on version {f.version} by {_names(objectors)}: revise the recommendations "
                 f"to make version {f.version + 1}"
             )
+    if not objectors and (so is None or so.sent_version != f.version):
+        reasons.append(f"version {f.version} has not been sent for sign-off: the coordinator sends it with a deadline")
     return reasons
 
 
@@ -149,22 +154,36 @@ def summative_reasons(f: PlanFacts) -> list[str]:
         )
     elif f.panel.reviews == 0:
         reasons.append("the citizen panel has not reviewed the summative report")
-    if f.panel.unanswered_challenges:
-        n = len(f.panel.unanswered_challenges)
-        reasons.append(
-            f"{n} citizen panel challenge(s) await a written response: {_names(list(f.panel.unanswered_challenges), 3)}"
-        )
-    return reasons
+    return reasons + challenge_reasons(f)
+
+
+def challenge_reasons(f: PlanFacts) -> list[str]:
+    """Every citizen panel challenge, on any published output, has the coordinator's written answer;
+    each waiting one is named by its member and output."""
+    waiting = list(f.panel.unanswered_challenges)
+    if not waiting:
+        return []
+    return [f"{len(waiting)} citizen panel challenge(s) await a written response: {_names(waiting, 3)}"]
 
 
 def repeat_survey_reasons(f: PlanFacts) -> list[str]:
-    """The repeat survey reuses the baseline's questions and has closed."""
+    """The repeat survey reuses the baseline's questions and has closed, every citizen panel member has
+    reviewed its comparison with the baseline (the panel's last say, as on the summative report), and no
+    challenge awaits an answer (passing this gate closes the plan)."""
     reasons = survey_reasons(f.repeat, f, "repeat")
+    closed = not reasons
     if f.repeat is not None and f.baseline_question_ids:
         missing = [q for q in f.baseline_question_ids if q not in f.repeat.question_ids]
         if missing:
             reasons.append(f"the repeat survey leaves out baseline question(s) {_names(missing)}")
-    return reasons
+    if closed and f.panel.awaiting_repeat_review:
+        waiting = list(f.panel.awaiting_repeat_review)
+        reasons.append(
+            f"waiting for {len(waiting)} citizen panel member(s) to review the repeat survey's comparison "
+            f"with the baseline: {_names(waiting)}"
+        )
+    # leaving this stage closes the plan: no challenge may be left unanswered
+    return reasons + challenge_reasons(f)
 
 
 def closed_reasons(f: PlanFacts) -> list[str]:

@@ -48,6 +48,11 @@ class Expectation(Base):
     target: Mapped[str] = mapped_column(String(200), default="")
     judgement: Mapped[Judgement | None] = mapped_column(enum_column(Judgement))
     evidence: Mapped[str] = mapped_column(Text, default="")
+    # who wrote it down (a coordinator may record an approver's expectation), and the sign-off round
+    # an approver added it in alongside their decision (None: part of the register sent for sign-off)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("sign_off_rounds.id"))
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SummativeReport(Base):

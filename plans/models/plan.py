@@ -21,6 +21,8 @@ class Capacity(StrEnum):
     WORKING_PARTY = "working_party"
     APPROVER = "approver"
     CITIZEN_PANEL = "citizen_panel"
+    # named by the coordinator to give evidence at formative checkpoints (objective owners are asked anyway)
+    EVIDENCE_OWNER = "evidence_owner"
 
 
 class StatementKind(StrEnum):
@@ -47,6 +49,10 @@ class Plan(Base):
     version_frozen: Mapped[bool] = mapped_column(Boolean, default=False)
     quorum_kind: Mapped[QuorumKind] = mapped_column(enum_column(QuorumKind), default=QuorumKind.ALL)
     quorum_n: Mapped[int | None] = mapped_column(Integer)
+    # the coordinator's "send version N for sign-off by <deadline>": the recommendations gate waits for
+    # it, so a draft never reaches approvers before the coordinator says it is ready
+    sign_off_requested_version: Mapped[int | None] = mapped_column(Integer)
+    sign_off_deadline: Mapped[date | None] = mapped_column(Date)
     starts_on: Mapped[date] = mapped_column(Date)
     checkpoint_months: Mapped[int] = mapped_column(Integer, default=3)
     checkpoints_planned: Mapped[int] = mapped_column(Integer, default=4)

@@ -53,6 +53,7 @@ class SignOffRound(Base):
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(30))
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
 
 class SignOffDecision(Base):
@@ -67,5 +68,7 @@ class SignOffDecision(Base):
     approver_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     version: Mapped[int] = mapped_column(Integer)
     decision: Mapped[Decision] = mapped_column(enum_column(Decision))
+    # the content hash of the version the approver read; a decision on other content is refused
+    content_hash: Mapped[str | None] = mapped_column(String(64))
     comment: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,6 +21,7 @@ from plans.domain.facts import (
     SignOffFacts,
     SurveyFacts,
 )
+from plans.domain.panel_outputs import REPEAT_OUTPUT, output_phrase
 from plans.domain.quorum import QuorumRule
 from plans.models import (
     Capacity,
@@ -145,6 +146,7 @@ class FactsRepository:
             for (p,) in self._rows(lambda c: select(SummativeReport.plan_id).where(SummativeReport.plan_id.in_(c)), ids)
         }
         reviewed: set[tuple[int, int]] = set()  # (plan, member) who reviewed the summative report
+        reviewed_repeat: set[tuple[int, int]] = set()  # (plan, member) who reviewed the repeat comparison
         challenges: dict[int, list[str]] = defaultdict(list)
         for plan_id, member_id, name, output, verdict, response in self._rows(
             lambda c: (
@@ -164,8 +166,10 @@ class FactsRepository:
         ):
             if output == SUMMATIVE_OUTPUT:
                 reviewed.add((plan_id, member_id))
+            elif output == REPEAT_OUTPUT:
+                reviewed_repeat.add((plan_id, member_id))
             if verdict is Verdict.CHALLENGE and not response:
-                challenges[plan_id].append(f"challenge from {name}")
+                challenges[plan_id].append(f"{name} on {output_phrase(output)}")
 
         out: dict[int, PlanFacts] = {}
         for plan_id, plan in plans.items():
@@ -193,6 +197,9 @@ class FactsRepository:
                     reviews=sum(1 for pid, _ in panel_members[plan_id] if (plan_id, pid) in reviewed),
                     unanswered_challenges=tuple(challenges[plan_id]),
                     awaiting_review=tuple(n for pid, n in panel_members[plan_id] if (plan_id, pid) not in reviewed),
+                    awaiting_repeat_review=tuple(
+                        n for pid, n in panel_members[plan_id] if (plan_id, pid) not in reviewed_repeat
+                    ),
                 ),
                 repeat=surveys.get((plan_id, SurveyKind.REPEAT)),
                 baseline_question_ids=baseline.question_ids if baseline else (),
@@ -288,6 +295,7 @@ class FactsRepository:
                 approvers=tuple(name for _, name in approvers[plan_id]),
                 rule=QuorumRule(plan.quorum_kind, plan.quorum_n),
                 decisions=tuple(decisions[plan_id]),
+                sent_version=plan.sign_off_requested_version,
             )
             for plan_id, plan in plans.items()
         }

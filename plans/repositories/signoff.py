@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from plans.models import EvidenceLink, Recommendation, SignOffDecision, SignOffRound
+from plans.models import EvidenceLink, ObjectiveRecommendation, Recommendation, SignOffDecision, SignOffRound
 
 
 class SignOffRepository:
@@ -26,18 +26,38 @@ class SignOffRepository:
         return [(r, links[r.id]) for r in recs]
 
     def replace_recommendations(self, plan_id: int, recs: Sequence[tuple[Recommendation, list[EvidenceLink]]]) -> None:
-        """Replace the plan's recommendations with ``recs`` (the draft is edited as a whole)."""
-        old = select(Recommendation.id).where(Recommendation.plan_id == plan_id)
-        self.session.execute(delete(EvidenceLink).where(EvidenceLink.recommendation_id.in_(old)))
-        self.session.execute(delete(Recommendation).where(Recommendation.plan_id == plan_id))
+        """Make the plan's recommendations ``recs`` (the draft is edited as a whole): one carrying the id
+        of a stored recommendation updates it in place, so objectives delivering it stay linked; one
+        without an id is added; stored ones left out are deleted with their evidence and objective links.
+        Each kept recommendation's evidence is replaced by its new links."""
+        stored = {
+            r.id: r for r in self.session.scalars(select(Recommendation).where(Recommendation.plan_id == plan_id))
+        }
+        keep = {rec.id for rec, _ in recs if rec.id is not None}
+        if keep:
+            self.session.execute(delete(EvidenceLink).where(EvidenceLink.recommendation_id.in_(keep)))
         for rec, rec_links in recs:
-            rec.plan_id = plan_id
-            self.session.add(rec)
+            if rec.id is not None:
+                row = stored[rec.id]
+                row.position, row.title, row.detail = rec.position, rec.title, rec.detail
+            else:
+                row = rec
+                row.plan_id = plan_id
+                self.session.add(row)
             self.session.flush()
             for link in rec_links:
-                link.recommendation_id = rec.id
+                link.recommendation_id = row.id
                 self.session.add(link)
         self.session.flush()
+        # deleted after the new ones are in, so no new recommendation takes a removed one's id (SQLite
+        # hands out the highest id again once its row is gone)
+        gone = [i for i in stored if i not in keep]
+        if gone:
+            self.session.execute(
+                delete(ObjectiveRecommendation).where(ObjectiveRecommendation.recommendation_id.in_(gone))
+            )
+            self.session.execute(delete(EvidenceLink).where(EvidenceLink.recommendation_id.in_(gone)))
+            self.session.execute(delete(Recommendation).where(Recommendation.id.in_(gone)))
 
     def round_for(self, plan_id: int, version: int) -> SignOffRound | None:
         stmt = select(SignOffRound).where(SignOffRound.plan_id == plan_id, SignOffRound.version == version)

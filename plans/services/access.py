@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from plans.domain.access import OBJECT_RULES, Relation, Rule
+from plans.domain.access import OBJECT_RULES, PLAN_CAPACITY, Relation, Rule
+from plans.repositories.delivery import DeliveryRepository
 from plans.repositories.people import PeopleRepository
 from plans.repositories.plans import PlanRepository
 
@@ -26,4 +27,7 @@ def relation(session: Session, *, rule: Rule, person_id: int, params: dict[str, 
     repo = PlanRepository(session)
     if repo.get(object_id) is None:
         return Relation(exists=False)
-    return Relation(capacities=frozenset(c.value for c in repo.capacities(object_id, person_id)))
+    capacities = {c.value for c in repo.capacities(object_id, person_id)}
+    if rule is Rule.PLAN_EVIDENCE_OWNER and DeliveryRepository(session).owns_objective(object_id, person_id):
+        capacities.add(PLAN_CAPACITY[rule])  # an objective's owner is asked for evidence without being named
+    return Relation(capacities=frozenset(capacities))

@@ -26,9 +26,12 @@ from evaluation.pipeline import Analysis
 from evaluation.pipeline import analyse as run_pipeline
 from plans.config import settings
 from plans.domain.analysis_spec import HIERARCHY, closed_questions, spec_for
-from plans.models import Survey, utcnow
+from plans.domain.panel_outputs import REPEAT_OUTPUT
+from plans.models import Survey, SurveyKind, utcnow
 from plans.repositories.analysis import AnalysisRepository, frame_columns
 from plans.repositories.surveys import SurveyRepository
+from plans.services.actors import SYSTEM
+from plans.services.panel_publishing import publish_if_ready
 
 KEYS = ["breakdown", "group", "question"]
 # what a stored change holds (the page reads difference, its interval, p_value, significant, why)
@@ -128,7 +131,10 @@ def analyse_survey(session: Session, *, survey_id: int, now: datetime | None = N
     if survey.closed_at is None:
         raise ValueError(f"survey {survey_id} is still open: a survey is analysed once it has closed")
     baseline = surveys.get(survey.baseline_id) if survey.baseline_id is not None else None
-    return analyse(session, survey=survey, baseline=baseline, now=now)
+    outcome = analyse(session, survey=survey, baseline=baseline, now=now)
+    if survey.kind is SurveyKind.REPEAT:  # the comparison goes to the citizen panel (once; members emailed)
+        publish_if_ready(session, plan_id=survey.plan_id, output=REPEAT_OUTPUT, actor=SYSTEM, now=now or utcnow())
+    return outcome
 
 
 def unanalysed(session: Session, *, plan_id: int) -> list[int]:

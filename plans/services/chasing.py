@@ -6,7 +6,9 @@
 2. managers of teams below target up the survey's ladder, teams at target resolved, full teams
    recognised once (``plans.services.team_chasing``);
 3. the weekly league table to the leadership group, naming the teams at the ladder's top;
-4. approvers past a sign-off deadline up the settings' ladder, escalating to the plan's coordinator.
+4. approvers past a sign-off deadline up the settings' ladder, escalating to the plan's coordinator;
+5. evidence owners asked for a formative checkpoint's evidence, and chased once it is overdue
+   (``plans.services.evidence_chasing``).
 
 Every message has an idempotency key and every rung taken is recorded with the messages, in the
 caller's transaction, so running the chase twice the same day writes nothing the second time.
@@ -25,9 +27,12 @@ from sqlalchemy.orm import Session
 from plans.config import settings
 from plans.domain.chasing_config import ChasingConfig, Rung, Weekday
 from plans.domain.ladder import ChaseState, due_rung, rung_label
+from plans.repositories.audit import AuditRepository
 from plans.repositories.chasing import SIGN_OFF, ChasingRepository, OpenSurvey
 from plans.repositories.outbox import OutboxRepository
+from plans.services.actors import SYSTEM
 from plans.services.chase_letters import Letters, link
+from plans.services.evidence_chasing import chase_evidence
 from plans.services.outbox import SURVEY_LINK_PLACEHOLDER, Recipient, enqueue_shared, render
 from plans.services.survey_progress import league_table
 from plans.services.team_chasing import chase_teams
@@ -53,6 +58,11 @@ class ChaseSummary(BaseModel):
     sign_off_escalations: int = 0
     sign_offs_climbed: int = 0
     sign_offs_resolved: int = 0
+    evidence_requests: int = 0
+    evidence_reminders: int = 0
+    evidence_escalations: int = 0
+    evidence_climbed: int = 0
+    evidence_resolved: int = 0
 
     @property
     def messages(self) -> int:
@@ -65,6 +75,9 @@ class ChaseSummary(BaseModel):
             + self.league_tables
             + self.sign_off_reminders
             + self.sign_off_escalations
+            + self.evidence_requests
+            + self.evidence_reminders
+            + self.evidence_escalations
         )
 
 
@@ -109,6 +122,10 @@ def chase(session: Session, *, now: datetime) -> ChaseSummary:
             session, survey=survey, config=configs[survey.id], named=frozenset(teams.named.get(survey.id, ())), now=now
         )
     chase_sign_off(session, summary=summary, today=today, now=now)
+    evidence = chase_evidence(session, today=today, now=now)
+    summary.evidence_requests, summary.evidence_reminders = evidence.asked, evidence.reminders
+    summary.evidence_escalations, summary.evidence_climbed = evidence.escalations, evidence.climbed
+    summary.evidence_resolved = evidence.resolved
     session.flush()
     return summary
 
@@ -203,8 +220,8 @@ def sign_off_subject(round_id: int, person_id: int) -> str:
 
 
 def chase_sign_off(session: Session, *, summary: ChaseSummary, today: date, now: datetime) -> None:
-    """Approvers past a round's deadline climb the sign-off ladder; chases of approvers who decided (or
-    whose round closed) are resolved."""
+    """Approvers past a round's deadline climb the sign-off ladder, each step recorded in the plan's audit
+    log; chases of approvers who decided (or whose round closed) are resolved."""
     repo = ChasingRepository(session)
     ladder = settings.sign_off_ladder
     overdue = {sign_off_subject(a.round_id, a.approver.id): a for a in repo.overdue_approvers(now)}
@@ -242,8 +259,28 @@ def chase_sign_off(session: Session, *, summary: ChaseSummary, today: date, now:
             "link": link(f"/inbox/sign-off/{late.plan_id}"),
         }
         approvers.add(late.approver, subject, rung, item)
-        if ladder[rung].action is Rung.ESCALATE:
+        escalated = ladder[rung].action is Rung.ESCALATE
+        if escalated:
             coordinators.add(late.coordinator, subject, rung, item)
+        # on the plan's own record: who was chased for which version, and when the coordinator was told
+        AuditRepository(session).record(
+            plan_id=late.plan_id,
+            kind="sign_off_escalated" if escalated else "sign_off_chased",
+            actor=SYSTEM.label,
+            actor_id=None,
+            plan_version=late.version,
+            at=now,
+            data={
+                "approver": late.approver.name,
+                "approver_id": late.approver.id,
+                "version": late.version,
+                "deadline": late.deadline.isoformat(),
+                "days_overdue": item["days_overdue"],
+                "step": rung + 1,
+                "escalated_to": late.coordinator.name if escalated else None,
+            },
+            dedupe_key=f"plan:{late.plan_id}:{subject}:step:{rung + 1}:{today.isoformat()}",
+        )
     repo.save_steps(SIGN_OFF, steps)
     summary.sign_offs_climbed = len(steps)
     summary.sign_off_reminders = approvers.write(session, today=today, now=now, escalation=False)

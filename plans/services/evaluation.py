@@ -7,15 +7,23 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from plans.domain.errors import AlreadyDecided, InvalidInput, NotFound, NotPermitted, StageLocked
-from plans.domain.facts import Judgement
+from plans.domain.errors import AlreadyDecided, InvalidInput, NotFound, StageLocked
+from plans.domain.facts import SUMMATIVE_OUTPUT, Judgement
+from plans.domain.panel_outputs import formative_output
 from plans.domain.stages import Stage
-from plans.models import Capacity, Checkpoint, Expectation, PanelReview, Plan, Role, SummativeReport, Verdict
+from plans.models import Checkpoint, Expectation, Plan, Role, SummativeReport
 from plans.repositories.evaluation import EvaluationRepository
-from plans.repositories.plans import PlanRepository
+from plans.services import expectations
 from plans.services.actors import Actor
 from plans.services.audit_trail import record_and_wake
+from plans.services.formative import checkpoint_totals
 from plans.services.lifecycle import load_plan
+from plans.services.panel_publishing import publish
+from plans.services.panel_reviews import respond_to_challenge, review
+
+# the panel's reviews and the coordinator's answers live in plans.services.panel_reviews; the names stay
+# here for callers of the old place
+__all__ = ["respond_to_challenge", "review"]
 
 
 def _in_stage(session: Session, plan_id: int, stages: tuple[Stage, ...], action: str) -> Plan:
@@ -63,51 +71,15 @@ def record_checkpoint(
         actor=actor,
         kind="checkpoint_recorded",
         now=now,
-        data={"number": number, "attendance": attendance},
+        data={"number": number, "attendance": attendance, **checkpoint_totals(session, cp)},
         dedupe_key=f"plan:{plan.id}:checkpoint:{number}",
     )
+    publish(session, plan_id=plan.id, output=formative_output(number), actor=actor, now=now)  # and email the panel
     return cp
 
 
-def add_expectation(
-    session: Session,
-    *,
-    plan_id: int,
-    actor: Actor,
-    text: str,
-    measure: str,
-    level: int,
-    target: str,
-    now: datetime,
-) -> Expectation:
-    """A stakeholder's expectation of the plan, at a Kirkpatrick level (1 reaction .. 4 results)."""
-    plan = _in_stage(session, plan_id, (Stage.RECOMMENDATIONS, Stage.SIGN_OFF), "adding an expectation")
-    repo = PlanRepository(session)
-    is_approver = actor.person_id is not None and repo.is_member(plan.id, actor.person_id, Capacity.APPROVER)
-    if not is_approver and Role.COORDINATOR not in actor.roles:
-        raise NotPermitted(f"expectations are added by the plan's approvers or a coordinator, not {actor.label}")
-    if level not in (1, 2, 3, 4):
-        raise InvalidInput("level: the Kirkpatrick level is 1 (reaction), 2 (learning), 3 (behaviour) or 4 (results)")
-    assert actor.person_id is not None
-    row = EvaluationRepository(session).add(
-        Expectation(
-            plan_id=plan.id,
-            stakeholder_id=actor.person_id,
-            text=_required("text", text),
-            measure=measure.strip(),
-            level=level,
-            target=target.strip(),
-        )
-    )
-    record_and_wake(
-        session,
-        plan=plan,
-        actor=actor,
-        kind="expectation_added",
-        now=now,
-        data={"expectation_id": row.id, "text": row.text, "level": level},
-    )
-    return row
+# the register moved to plans.services.expectations; the name stays for callers of the old place
+add_expectation = expectations.add_expectation
 
 
 def judge_expectation(
@@ -177,76 +149,5 @@ def write_summative_report(
         data={},
         dedupe_key=f"plan:{plan.id}:summative_report",
     )
+    publish(session, plan_id=plan.id, output=SUMMATIVE_OUTPUT, actor=actor, now=now)  # and email the panel
     return report
-
-
-def review(
-    session: Session,
-    *,
-    plan_id: int,
-    actor: Actor,
-    output: str,
-    verdict: Verdict,
-    text: str,
-    now: datetime,
-) -> PanelReview:
-    """A citizen panel member endorses, comments on or challenges an evaluation output (once each)."""
-    plan = _in_stage(session, plan_id, (Stage.DELIVERY, Stage.SUMMATIVE_EVALUATION), "reviewing an evaluation output")
-    if actor.person_id is None or not PlanRepository(session).is_member(
-        plan.id, actor.person_id, Capacity.CITIZEN_PANEL
-    ):
-        raise NotPermitted(f"{actor.label} does not sit on the citizen panel of plan {plan.id}")
-    if verdict is not Verdict.ENDORSE:
-        text = _required("text", text)
-    repo = EvaluationRepository(session)
-    if repo.review_by(plan.id, actor.person_id, output) is not None:
-        raise AlreadyDecided(f"{actor.label} has already reviewed {output} of plan {plan.id}")
-    row = repo.add(
-        PanelReview(
-            plan_id=plan.id,
-            member_id=actor.person_id,
-            output=_required("output", output),
-            verdict=verdict,
-            text=text.strip(),
-            at=now,
-        )
-    )
-    record_and_wake(
-        session,
-        plan=plan,
-        actor=actor,
-        kind="panel_reviewed",
-        now=now,
-        data={"review_id": row.id, "output": output, "verdict": verdict.value, "text": row.text},
-    )
-    return row
-
-
-def respond_to_challenge(
-    session: Session,
-    *,
-    plan_id: int,
-    actor: Actor,
-    review_id: int,
-    response: str,
-    now: datetime,
-) -> PanelReview:
-    """The coordinator's written answer to a panel member's challenge ("you said, we did")."""
-    actor.require(Role.COORDINATOR, "responding to a challenge")
-    plan = load_plan(session, plan_id)
-    row = EvaluationRepository(session).review(plan.id, review_id)
-    if row is None or row.verdict is not Verdict.CHALLENGE:
-        raise NotFound(f"review_id: plan {plan.id} has no challenge {review_id}")
-    if row.response:
-        raise AlreadyDecided(f"challenge {review_id} was answered on {row.responded_at:%d %B %Y}")
-    row.response, row.responded_by_id, row.responded_at = _required("response", response), actor.person_id, now
-    record_and_wake(
-        session,
-        plan=plan,
-        actor=actor,
-        kind="challenge_answered",
-        now=now,
-        data={"review_id": row.id, "response": row.response},
-        dedupe_key=f"plan:{plan.id}:challenge:{row.id}:answered",
-    )
-    return row

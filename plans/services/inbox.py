@@ -22,6 +22,7 @@ from plans.repositories.dashboard import DashboardRepository, TeamCount
 from plans.repositories.inbox import InboxRepository, TeamRow
 from plans.repositories.people import PeopleRepository
 from plans.repositories.signoff import SignOffRepository
+from plans.services import panel
 from plans.services.dashboard import team_rates
 from plans.services.plan_views import sign_off
 from plans.views import (
@@ -82,7 +83,8 @@ def surveys_for_teams(
 
 
 def inbox(session: Session, *, person_id: int, now: datetime) -> InboxView:
-    """The person's sign-off requests, their recent decisions, and their teams' live response rates."""
+    """The person's sign-off requests, their recent decisions, their teams' live response rates, and what
+    the citizen panel is waiting for from them (a review, or an answer to a challenge)."""
     repo = InboxRepository(session)
     requests = [
         SignOffRequest(
@@ -98,12 +100,15 @@ def inbox(session: Session, *, person_id: int, now: datetime) -> InboxView:
         surveys = surveys_for_teams(
             session, organisation_ids=[t.organisation_id for t in managed], team_ids=team_ids, now=now
         )
+    panel_reviews, panel_challenges = panel.inbox_items(session, person_id=person_id)
     return InboxView(
         sign_off_requests=requests,
         decisions=decisions,
         decisions_limited_to=RECENT_DECISIONS,
         teams=[_link(t) for t in managed],
         surveys=surveys,
+        panel_reviews=panel_reviews,
+        panel_challenges=panel_challenges,
     )
 
 
@@ -129,7 +134,7 @@ def team(session: Session, *, team_id: int, now: datetime) -> TeamView:
 
 def review(session: Session, *, plan_id: int, person_id: int) -> SignOffReview:
     """An approver's view of a plan's sign-off: the round, whether it awaits a decision, and theirs."""
-    view = sign_off(session, plan_id=plan_id)
+    view = sign_off(session, plan_id=plan_id, with_document=True)
     awaiting = view.stage == Stage.SIGN_OFF.value and view.open and view.round_version == view.version
     mine = None
     if view.round_version is not None:
@@ -138,6 +143,11 @@ def review(session: Session, *, plan_id: int, person_id: int) -> SignOffReview:
         row = repo.decision_of(rnd.id, person_id) if rnd is not None else None
         if row is not None:
             mine = DecisionOut(
-                approver="you", decision=row.decision.value, comment=row.comment, version=row.version, at=row.at
+                approver="you",
+                decision=row.decision.value,
+                comment=row.comment,
+                version=row.version,
+                at=row.at,
+                content_hash=row.content_hash,
             )
     return SignOffReview(sign_off=view, awaiting_decision=awaiting, mine=mine)

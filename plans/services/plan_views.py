@@ -8,9 +8,11 @@ from sqlalchemy.orm import Session
 from plans.models import Capacity
 from plans.orchestration import RunInfo, recent_runs
 from plans.repositories.audit import AuditRepository
+from plans.repositories.people import PeopleRepository
 from plans.repositories.plans import PlanRepository
 from plans.repositories.signoff import SignOffRepository
 from plans.services.lifecycle import load_plan
+from plans.services.sign_off_document import document
 from plans.views import AuditOut, DecisionOut, RecommendationOut, SignOffView
 
 
@@ -19,6 +21,7 @@ def recommendations(session: Session, *, plan_id: int) -> list[RecommendationOut
     load_plan(session, plan_id)
     return [
         RecommendationOut(
+            id=rec.id,
             position=rec.position,
             title=rec.title,
             detail=rec.detail,
@@ -28,8 +31,9 @@ def recommendations(session: Session, *, plan_id: int) -> list[RecommendationOut
     ]
 
 
-def sign_off(session: Session, *, plan_id: int) -> SignOffView:
-    """The latest sign-off round of the plan with its decisions and the approvers yet to decide."""
+def sign_off(session: Session, *, plan_id: int, with_document: bool = False) -> SignOffView:
+    """The latest sign-off round of the plan with its decisions and the approvers yet to decide; with
+    ``with_document``, the whole plan as it stands and the hash of that content (an approver's view)."""
     plan = load_plan(session, plan_id)
     repo = SignOffRepository(session)
     rnd = repo.latest_round(plan_id)
@@ -37,6 +41,7 @@ def sign_off(session: Session, *, plan_id: int) -> SignOffView:
     names = {person.id: person.name for _, person in approvers}
     decisions = [d for d in repo.decisions(plan_id) if rnd is not None and d.round_id == rnd.id]
     decided = {d.approver_id for d in decisions}
+    sender = PeopleRepository(session).get_person(rnd.sent_by_id) if rnd is not None and rnd.sent_by_id else None
     return SignOffView(
         plan_id=plan.id,
         title=plan.title,
@@ -55,10 +60,13 @@ def sign_off(session: Session, *, plan_id: int) -> SignOffView:
                 comment=d.comment,
                 version=d.version,
                 at=d.at,
+                content_hash=d.content_hash,
             )
             for d in decisions
         ],
         awaiting=sorted(name for pid, name in names.items() if pid not in decided) if rnd else [],
+        sent_by=sender.name if sender is not None else None,
+        document=document(session, plan_id=plan_id) if with_document else None,
     )
 
 

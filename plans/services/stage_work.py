@@ -1,8 +1,9 @@
 """The work each stage does by itself, run by the lifecycle flow before it tries the gate: open and
-close surveys, send a version for sign-off, schedule checkpoints. A closed survey is analysed by the
-``analyse-survey`` flow, which the lifecycle flow runs for every closed survey without an analysis before
-it tries the gate (``plans.services.analysis.unanalysed``), in a transaction of its own: the close is
-recorded even if an analysis fails, and the next run analyses it before the plan moves on.
+close surveys, send a version for sign-off, schedule checkpoints and ask evidence owners for their
+evidence once a checkpoint's window opens. A closed survey is analysed by the ``analyse-survey`` flow,
+which the lifecycle flow runs for every closed survey without an analysis before it tries the gate
+(``plans.services.analysis.unanalysed``), in a transaction of its own: the close is recorded even if an
+analysis fails, and the next run analyses it before the plan moves on.
 
 Every piece is idempotent: it looks at what the database already holds and does only what is
 missing, so a re-run (or a run racing another) never does the work twice.
@@ -10,9 +11,7 @@ missing, so a re-run (or a run racing another) never does the work twice.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -21,11 +20,13 @@ from plans.domain.stages import Stage
 from plans.models import Checkpoint, Plan, SignOffRound, Survey, SurveyKind
 from plans.repositories.audit import AuditRepository
 from plans.repositories.evaluation import EvaluationRepository
+from plans.repositories.sign_off_document import SignOffDocumentRepository
 from plans.repositories.signoff import SignOffRepository
 from plans.repositories.surveys import SurveyRepository
-from plans.services import survey_admin, survey_opening
+from plans.services import evidence_requests, survey_admin, survey_opening
 from plans.services.actors import SYSTEM
 from plans.services.lifecycle import facts_for, load_plan
+from plans.services.plan_document import content_hash
 
 SIGN_OFF_DAYS = 14
 
@@ -36,7 +37,7 @@ def run(session: Session, *, plan_id: int, now: datetime) -> list[str]:
     work = {
         Stage.EVIDENCE_SURVEY: lambda: _survey_work(session, plan, SurveyKind.BASELINE, now),
         Stage.SIGN_OFF: lambda: _ensure_round(session, plan, now),
-        Stage.DELIVERY: lambda: _ensure_checkpoints(session, plan),
+        Stage.DELIVERY: lambda: _ensure_checkpoints(session, plan) + _ask_for_evidence(session, plan, now),
         Stage.REPEAT_SURVEY: lambda: _survey_work(session, plan, SurveyKind.REPEAT, now),
     }.get(plan.stage)
     return work() if work else []
@@ -127,28 +128,31 @@ def _open_survey(session: Session, plan: Plan, kind: SurveyKind, now: datetime) 
     return survey
 
 
-def content_hash(session: Session, plan_id: int) -> str:
-    """A hash of the recommendations as they stand: what an approver's decision is bound to."""
-    recs = SignOffRepository(session).recommendations(plan_id)
-    canonical = [
-        {"title": r.title, "detail": r.detail, "evidence": sorted(f"{link.kind.value}:{link.ref}" for link in links)}
-        for r, links in recs
-    ]
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
-
-
 def _ensure_round(session: Session, plan: Plan, now: datetime) -> list[str]:
+    """Open the round on the version the coordinator sent, with the content hash it is bound to and their
+    deadline (the end of that day, UTC). A version edited during sign-off waits until they send it. A
+    plan moved here without a request (an override, or one sent before requests existed) gets the
+    default deadline."""
     repo = SignOffRepository(session)
     if repo.round_for(plan.id, plan.version) is not None:
         return []
+    requested = plan.sign_off_requested_version
+    if requested is not None and requested != plan.version:
+        return []
     plan.version_frozen = True
+    if requested is not None and plan.sign_off_deadline is not None:
+        deadline = datetime.combine(plan.sign_off_deadline, time.max, tzinfo=UTC)
+        sent_by = SignOffDocumentRepository(session).sender_of(plan.id, plan.version)
+    else:
+        deadline, sent_by = now + timedelta(days=SIGN_OFF_DAYS), None
     rnd = repo.add_round(
         SignOffRound(
             plan_id=plan.id,
             version=plan.version,
             content_hash=content_hash(session, plan.id),
             opened_at=now,
-            deadline=now + timedelta(days=SIGN_OFF_DAYS),
+            deadline=deadline,
+            sent_by_id=sent_by,
         )
     )
     _audit(
@@ -160,10 +164,17 @@ def _ensure_round(session: Session, plan: Plan, now: datetime) -> list[str]:
             "version": plan.version,
             "content_hash": rnd.content_hash,
             "deadline": rnd.deadline.isoformat(),
+            "sent_by_id": sent_by,
         },
         f"round:v{plan.version}",
     )
     return [f"sent version {plan.version} for sign-off (deadline {rnd.deadline:%d %B %Y})"]
+
+
+def _ask_for_evidence(session: Session, plan: Plan, now: datetime) -> list[str]:
+    """Evidence owners asked for each checkpoint whose asking window has opened (the daily chase asks
+    too, for plans no run comes by; a request is made once whoever asks first)."""
+    return evidence_requests.ask_due(session, plan_id=plan.id, now=now)
 
 
 def _ensure_checkpoints(session: Session, plan: Plan) -> list[str]:

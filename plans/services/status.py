@@ -12,6 +12,7 @@ from plans.repositories.facts import FactsRepository
 from plans.repositories.people import PeopleRepository
 from plans.repositories.plans import PlanRepository
 from plans.schemas import PlanStatus, StageEntryOut
+from plans.services.coproduction import ladder
 from plans.services.lifecycle import load_plan
 
 
@@ -65,6 +66,7 @@ def _statuses(session: Session, ids: list[int], now: datetime, *, with_history: 
                 blocked_by=reasons,
                 override_pending=plan.id in overridden,
                 history=history,
+                coproduction=ladder(session, plan_id=plan.id) if with_history else None,
             )
         )
     return out

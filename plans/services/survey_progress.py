@@ -24,7 +24,9 @@ from plans.repositories.inbox import InboxRepository
 from plans.repositories.survey_rates import DayCount, Place, RollUp, SurveyRatesRepository, TeamCounts
 from plans.repositories.surveys import SurveyRepository
 from plans.services.lifecycle import load_plan
+from plans.services.repeat_survey import exclusions_for
 from plans.survey_views import (
+    ChangedQuestion,
     DayProgress,
     DesignFinding,
     GroupRate,
@@ -265,6 +267,10 @@ def plan_survey(
         progress=_progress(session, header, survey, teams, groups),
         league=_league(header, survey, teams, groups, named, now),
         design=design_report(survey),
+        changed_since_baseline=[
+            ChangedQuestion(question_id=e.question_id, question=e.question, why=e.explanation)
+            for e in exclusions_for(session, survey)
+        ],
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select, update
@@ -21,6 +21,7 @@ from plans.services import inbox as inbox_service
 from plans.services import responses
 from plans.services.api_tokens import create_token
 from plans.services.auth import Principal
+from plans.services.signoff import send_for_sign_off
 from tests.conftest import SMALL_PLAN, Database
 from tests.support import create, push, walk_to
 from tests.web import client, signed_in
@@ -59,8 +60,20 @@ def _at_sign_off(slug: str | None = None) -> int:
     return plan_id
 
 
+def _hash(plan_id: int) -> str:
+    """The content hash of the plan's latest sign-off round (what the page offers to decide on)."""
+    with session_scope() as s:
+        found = s.scalars(
+            select(SignOffRound.content_hash)
+            .where(SignOffRound.plan_id == plan_id)
+            .order_by(SignOffRound.version.desc())
+        ).first()
+    assert found is not None
+    return found
+
+
 def _decide(c: TestClient, csrf: str, plan_id: int, **fields: str):  # type: ignore[no-untyped-def]
-    data = {"csrf_token": csrf, "version": "1", **fields}
+    data = {"csrf_token": csrf, "version": "1", "content_hash": _hash(plan_id), **fields}
     return c.post(f"/inbox/sign-off/{plan_id}", data=data)
 
 
@@ -127,6 +140,7 @@ class TestSignOffPage:
         assert "Survey finding for question K1" in text
         assert "Abe Approver" in text and "Ann Approver" in text  # both yet to decide
         assert 'name="version" value="1"' in page.text and f'value="{csrf}"' in page.text
+        assert f'name="content_hash" value="{content_hash}"' in page.text
         assert "What is your decision on version 1?" in text and "<legend" in page.text
         assert 'type="radio"' in page.text and 'for="comment"' in page.text
 
@@ -203,13 +217,19 @@ class TestDecisionForm:
         walk_to(plan_id, people, Stage.SIGN_OFF)
         people.sign_off(1, first_requests_changes=True)
         push(plan_id)
-        assert people.draft_recommendations(revised=True) == 2
+        old_hash = _hash(plan_id)
+        assert people.draft_recommendations(revised=True, send=False) == 2
+        with session_scope() as s:
+            send_for_sign_off(
+                s, plan_id=plan_id, actor=people.coordinator, deadline=date.today() + timedelta(days=7), now=utcnow()
+            )
         push(plan_id)
         c, csrf = _as(ABE)
-        page = _decide(c, csrf, plan_id, decision="approve", version="1")
+        page = _decide(c, csrf, plan_id, decision="approve", version="1", content_hash=old_hash)
         assert page.status_code == 409 and "nhsuk-error-summary" in page.text
-        assert "You decided on version 1, but the plan is now at version 2" in page.text
+        assert f"You decided on version 1 (hash {old_hash[:12]}…), but version 2 is now under sign-off" in page.text
         assert 'name="version" value="2"' in page.text  # the form now offers the current version
+        assert f'name="content_hash" value="{_hash(plan_id)}"' in page.text
         assert (ABE, 1, "approve") not in _decisions(plan_id)
 
     def test_a_form_without_its_token_is_refused(self, db: Database) -> None:
@@ -288,15 +308,19 @@ class TestJsonApi:
         assert view["version"] == view["round_version"] == 1 and view["open"] is True
         assert view["awaiting"] == ["Abe Approver", "Ann Approver"] and view["recommendations"]
 
+        assert view["document"]["content_hash"] == view["content_hash"] == _hash(plan_id)
         url = f"/api/v1/plans/{plan_id}/sign-off/decisions"
-        no_comment = ann.post(url, json={"version": 1, "decision": "reject"})
+        one = {"version": 1, "content_hash": view["document"]["content_hash"]}
+        no_comment = ann.post(url, json={**one, "decision": "reject"})
         assert no_comment.status_code == 422 and "comment" in no_comment.json()["detail"]
-        assert ann.post(url, json={"version": 1, "decision": "maybe"}).status_code == 422
-        assert ann.post(url, json={"version": 1, "decision": "reject", "comment": "x" * 4001}).status_code == 422
-        made = ann.post(url, json={"version": 1, "decision": "approve"})
+        assert ann.post(url, json={**one, "decision": "maybe"}).status_code == 422
+        assert ann.post(url, json={**one, "decision": "reject", "comment": "x" * 4001}).status_code == 422
+        assert ann.post(url, json={"version": 1, "decision": "approve"}).status_code == 422  # no hash
+        made = ann.post(url, json={**one, "decision": "approve"})
         assert made.status_code == 201
         assert made.json()["decision"] == "approve" and made.json()["version"] == 1
-        twice = ann.post(url, json={"version": 1, "decision": "approve"})
+        assert made.json()["content_hash"] == one["content_hash"]
+        twice = ann.post(url, json={**one, "decision": "approve"})
         assert twice.status_code == 409 and twice.json()["error"] == "conflict"
         inbox = ann.get("/api/v1/inbox").json()
         assert inbox["sign_off_requests"] == [] and inbox["decisions"][0]["decision"] == "approve"
@@ -306,17 +330,22 @@ class TestJsonApi:
         tess = _api("tess@small.example")
         assert tess.get(f"/api/v1/plans/{plan_id}/sign-off").status_code == 404
         url = f"/api/v1/plans/{plan_id}/sign-off/decisions"
-        assert tess.post(url, json={"version": 1, "decision": "approve"}).status_code == 404
-        stale = _api(ABE).post(url, json={"version": 3, "decision": "approve"})
+        one = {"version": 1, "content_hash": _hash(plan_id)}
+        assert tess.post(url, json={**one, "decision": "approve"}).status_code == 404
+        stale = _api(ABE).post(url, json={**one, "version": 3, "decision": "approve"})
         assert stale.status_code == 409 and "version 3" in stale.json()["detail"]
         assert "version 1" in stale.json()["detail"]
+        other = _api(ABE).post(url, json={**one, "content_hash": "0" * 64, "decision": "approve"})
+        assert other.status_code == 409 and "hash 000000000000…" in other.json()["detail"]
+        assert f"has hash {one['content_hash'][:12]}…" in other.json()["detail"]
 
     def test_a_session_needs_its_form_token_to_decide(self, db: Database) -> None:
         plan_id = _at_sign_off()
         c, csrf = _as(ANN)
         url = f"/api/v1/plans/{plan_id}/sign-off/decisions"
-        assert c.post(url, json={"version": 1, "decision": "approve"}).status_code == 403
-        ok = c.post(url, json={"version": 1, "decision": "approve"}, headers={"X-CSRF-Token": csrf})
+        body = {"version": 1, "content_hash": _hash(plan_id), "decision": "approve"}
+        assert c.post(url, json=body).status_code == 403
+        ok = c.post(url, json=body, headers={"X-CSRF-Token": csrf})
         assert ok.status_code == 201
 
     def test_team_rates(self, db: Database) -> None:

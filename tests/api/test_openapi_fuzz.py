@@ -114,6 +114,7 @@ def test_every_operation_answers_as_documented(db: Database, tmp_path: Path) -> 
             "token_id": world.spare_tokens[FUZZER_EMAIL],
             "token": world.survey_links[link],
             "organisation_id": world.organisations[plan],
+            "workshop_id": world.workshops[plan],
         }
         for plan, team, link in (("A", "T1", "closed"), ("B", "other", "open"))
     ]

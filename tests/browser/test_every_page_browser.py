@@ -60,8 +60,29 @@ class TestEveryPage:
         _visit(page, live_server + "/plans?stage=sign_off", "Plans")
         _visit(page, f"{live_server}/plans/{world['signing']}")
         _visit(page, f"{live_server}/plans/{world['signing']}/recommendations", "Recommendations")
+        _visit(page, f"{live_server}/plans/{world['signing']}/expectations", "Expectations register")
+        page.get_by_label("How it will be measured").last.fill("Repeat survey")  # a row half filled: refused
+        page.get_by_role("button", name="Save the register").click()
+        expect(page.get_by_text("There is a problem")).to_be_visible()
+        assert_accessible(page)
+        _visit(page, f"{live_server}/plans/{world['signing']}/investment", "Investment ledger")
+        page.get_by_label("Hours (staff time)").last.fill("seven")  # hours that are not a number: refused
+        page.get_by_role("button", name="Save the ledger").click()
+        expect(page.get_by_text("There is a problem")).to_be_visible()
+        assert_accessible(page)
+        _visit(page, f"{live_server}/plans/{world['signing']}/send-for-sign-off", "Send version 1 for sign-off")
+        _visit(page, f"{live_server}/plans/{world['signing']}/learning-plan", "Learning and development plan")
+        _visit(page, f"{live_server}/plans/{world['signing']}/learning-plan/aims", "Aims")
+        _visit(page, f"{live_server}/plans/{world['signing']}/learning-plan/objective", "Add an objective")
+        page.get_by_role("button", name="Save objective").click()  # nothing chosen: the error summary
+        expect(page.get_by_text("There is a problem")).to_be_visible()
+        assert_accessible(page)
+        _visit(page, f"{live_server}/plans/{world['signing']}/traceability", "Traceability")
         _visit(page, f"{live_server}/plans/{world['signing']}/survey", "Baseline survey: response rates")
         _visit(page, f"{live_server}/plans/{world['signing']}/survey/paper", "Baseline survey: paper responses")
+        _visit(page, f"{live_server}/plans/{world['signing']}/delivery", "Delivery and formative evaluation")
+        _visit(page, f"{live_server}/plans/{world['signing']}/formative", "Formative reports")
+        _visit(page, f"{live_server}/plans/{world['signing']}/evidence", "Evidence and progress")
         _visit(page, f"{live_server}/plans/{world['signing']}/staff", "Staff list")
         bad = b"team_code,email,staff_group\nT9,not-an-email,Other\n"  # a refused file: the problems listed
         page.locator("input[type=file]").set_input_files(
@@ -70,13 +91,55 @@ class TestEveryPage:
         page.get_by_role("button", name="Import staff list").click()
         expect(page.get_by_role("heading", name="Problems in the file")).to_be_visible()
         assert_accessible(page)
+        _visit(page, f"{live_server}/plans/{world['signing']}/panel", "Citizen panel")
         _visit(page, f"{live_server}/plans/{world['vision']}/vision")
+        _visit(page, f"{live_server}/plans/{world['signing']}/coproduction", "Co-production ladder")
         _visit(page, f"{live_server}/teams/{world['team']}")
         _visit(page, f"{live_server}/plans/{world['signing']}/override")  # a GET on a form's address: 405 page
         _visit(page, live_server + "/account", "Your account")
         page.get_by_label("Name of a new token").fill("Nightly HR import")
         page.get_by_role("button", name="Make a token").click()
         expect(page.get_by_text("Copy it now")).to_be_visible()
+        assert_accessible(page)
+
+    def test_workshop_pages(
+        self, page: Page, live_server: str, world: dict[str, int], sign_in: Callable[..., int]
+    ) -> None:
+        """A workshop set up, an idea added and grouped into a theme, with each refusal's error summary."""
+        sign_in("cora@small.example", Role.COORDINATOR)
+        _visit(page, f"{live_server}/plans/{world['vision']}/workshops", "Workshops")
+        page.get_by_role("button", name="Set up workshop").click()  # nothing typed: the error summary
+        expect(page.get_by_text("There is a problem")).to_be_visible()
+        assert_accessible(page)
+        page.get_by_label("Name of the workshop").fill("Listening event")
+        page.get_by_label("Day").fill("12")
+        page.get_by_label("Month").fill("5")
+        page.get_by_label("Year").fill("2027")
+        page.get_by_label("How many tables?").fill("2")
+        page.get_by_role("button", name="Set up workshop").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Listening event")
+        assert_accessible(page)
+        page.get_by_role("button", name="Add idea").click()  # nothing chosen: the error summary
+        expect(page.get_by_text("There is a problem")).to_be_visible()
+        assert_accessible(page)
+        page.get_by_label("Table", exact=True).select_option(label="Table 1")
+        page.get_by_label("Carer", exact=True).check()
+        page.get_by_label("The idea, as written").fill("Meetings at times carers can come")
+        page.get_by_role("button", name="Add idea").click()
+        page.get_by_label("Meetings at times carers can come").check()
+        page.get_by_label("Name a new theme for them").first.fill("Time to take part")
+        page.get_by_role("button", name="Add the theme").first.click()  # the live page with a theme
+        expect(page.get_by_text("Theme “Time to take part” added with 1 idea.")).to_be_visible()
+        assert_accessible(page)
+        workshop = page.url.split("#")[0].split("?")[0]
+        _visit(page, f"{workshop}/vote", "The dot vote")
+        _visit(page, f"{workshop}/import", "Import typed-up notes")
+        bad = b"table,idea,contributor_type\nTabel 1,Buses at night,doctor\n"  # a refused file: the problems
+        page.locator("input[type=file]").set_input_files(
+            files=[{"name": "notes.csv", "mimeType": "text/csv", "buffer": bad}]
+        )
+        page.get_by_role("button", name="Import the notes").click()
+        expect(page.get_by_role("heading", name="Problems in the file")).to_be_visible()
         assert_accessible(page)
 
     def test_approver_and_manager_pages(
@@ -104,10 +167,21 @@ class TestEveryPage:
         page.get_by_role("button", name="Add statement").click()  # nothing typed: the error summary
         expect(page.get_by_text("There is a problem")).to_be_visible()
         assert_accessible(page)
+        _visit(page, f"{live_server}/plans/{world['vision']}/traceability", "Traceability")
+        _visit(page, f"{live_server}/plans/{world['vision']}/coproduction", "Co-production ladder")
+        page.get_by_role("button", name="Record this stage").click()  # no rung, no note: the error summary
+        expect(page.get_by_text("There is a problem")).to_be_visible()
+        assert_accessible(page)
+        page.get_by_label("Co-design").check()
+        page.get_by_label("Why did it sit there?").fill("Citizens wrote half the statements and chaired it.")
+        page.get_by_role("button", name="Record this stage").click()  # the ladder with a rung drawn
+        expect(page.get_by_text("Recorded: Vision sat at Co-design")).to_be_visible()
+        assert_accessible(page)
         page.context.clear_cookies()
         sign_in("pat@citizens.example", Role.CITIZEN_PANEL)
         _visit(page, live_server + "/panel")
         _visit(page, f"{live_server}/panel/plans/{world['signing']}")
+        _visit(page, f"{live_server}/panel/plans/{world['signing']}/you-said-we-did", "You said, we did")
 
 
 class TestKeyboardOnly:

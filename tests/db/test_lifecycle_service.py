@@ -3,8 +3,11 @@ reasons, decisions move it on, and the audit log replays to where it is."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from flows.demo_people import People
 from plans.db import session_scope
 from plans.domain.errors import (
     AlreadyDecided,
@@ -19,10 +22,10 @@ from plans.domain.errors import (
 from plans.domain.facts import SUMMATIVE_OUTPUT, Decision, Judgement
 from plans.domain.lifecycle import replay
 from plans.domain.stages import Stage
-from plans.models import Verdict, utcnow
+from plans.models import SurveyKind, Verdict, utcnow
 from plans.repositories.evaluation import EvaluationRepository
 from plans.repositories.plans import PlanRepository
-from plans.services import evaluation, lifecycle, recommendations, stage_work
+from plans.services import evaluation, lifecycle, plan_views, signoff, stage_work
 from plans.services.status import plan_status
 from tests.conftest import SMALL_PLAN, Database
 from tests.support import create, events, push, stage_of, walk_to
@@ -158,85 +161,88 @@ class TestExplicitMoves:
 
 
 class TestSignOffDecisions:
-    def _at_sign_off(self) -> tuple[int, object]:
+    def _at_sign_off(self) -> tuple[int, People]:
         plan_id, people = create(SMALL_PLAN)
         walk_to(plan_id, people, Stage.SIGN_OFF)
         return plan_id, people
 
     def test_stale_version_and_double_decision_refused(self, db: Database) -> None:
         plan_id, people = self._at_sign_off()
-        ann = people.approvers[0]  # type: ignore[attr-defined]
-        with pytest.raises(StaleVersion, match="version 1"), session_scope() as s:
-            recommendations.decide(
-                s, plan_id=plan_id, actor=ann, version=7, decision=Decision.APPROVE, comment="", now=utcnow()
-            )
-        with session_scope() as s:
-            recommendations.decide(
-                s, plan_id=plan_id, actor=ann, version=1, decision=Decision.APPROVE, comment="", now=utcnow()
-            )
-        with pytest.raises(AlreadyDecided), session_scope() as s:
-            recommendations.decide(
-                s,
-                plan_id=plan_id,
-                actor=ann,
-                version=1,
-                decision=Decision.REJECT,
-                comment="Changed my mind",
-                now=utcnow(),
-            )
+        ann = people.approvers[0]
+        with pytest.raises(StaleVersion, match="version 1"):
+            people.decide(ann, 7, Decision.APPROVE, "")
+        people.decide(ann, 1, Decision.APPROVE, "")
+        with pytest.raises(AlreadyDecided):
+            people.decide(ann, 1, Decision.REJECT, "Changed my mind")
         assert [e.kind for e in events(plan_id)].count("sign_off_decision") == 1
 
     def test_changes_need_a_comment_and_an_approver(self, db: Database) -> None:
-        plan_id, people = self._at_sign_off()
-        with pytest.raises(InvalidInput, match="comment"), session_scope() as s:
-            recommendations.decide(
-                s,
-                plan_id=plan_id,
-                actor=people.approvers[0],
-                version=1,  # type: ignore[attr-defined]
-                decision=Decision.REQUEST_CHANGES,
-                comment="  ",
-                now=utcnow(),
-            )
-        with pytest.raises(NotPermitted, match="not an approver"), session_scope() as s:
-            recommendations.decide(
-                s,
-                plan_id=plan_id,
-                actor=people.coordinator,
-                version=1,  # type: ignore[attr-defined]
-                decision=Decision.APPROVE,
-                comment="",
-                now=utcnow(),
-            )
+        _, people = self._at_sign_off()
+        with pytest.raises(InvalidInput, match="comment"):
+            people.decide(people.approvers[0], 1, Decision.REQUEST_CHANGES, "  ")
+        with pytest.raises(NotPermitted, match="not an approver"):
+            people.decide(people.coordinator, 1, Decision.APPROVE, "")
 
     def test_editing_during_sign_off_makes_a_new_version(self, db: Database) -> None:
         plan_id, people = self._at_sign_off()
+        people.decide(people.approvers[0], 1, Decision.APPROVE, "")
+        # version 2 goes to the approvers when the coordinator sends it
+        assert people.draft_recommendations(revised=True, send=False) == 2
         with session_scope() as s:
-            recommendations.decide(
+            signoff.send_for_sign_off(
                 s,
                 plan_id=plan_id,
-                actor=people.approvers[0],
-                version=1,  # type: ignore[attr-defined]
-                decision=Decision.APPROVE,
-                comment="",
+                actor=people.coordinator,
+                deadline=utcnow().date() + timedelta(days=10),
                 now=utcnow(),
             )
-        assert people.draft_recommendations(revised=True) == 2  # type: ignore[attr-defined]
         push(plan_id)
         with session_scope() as s:
             reasons = plan_status(s, plan_id=plan_id, now=utcnow()).blocked_by
         assert _current(plan_id) == (Stage.SIGN_OFF, 2)
         assert any("0 approved version 2" in r for r in reasons), reasons  # the v1 approval no longer counts
-        with pytest.raises(StaleVersion), session_scope() as s:
-            recommendations.decide(
+        with pytest.raises(StaleVersion):
+            people.decide(people.approvers[1], 1, Decision.APPROVE, "")
+
+    def test_a_decision_on_content_other_than_what_was_sent_is_refused(self, db: Database) -> None:
+        plan_id, people = self._at_sign_off()
+        refused = pytest.raises(StaleVersion, match="content_hash: you decided on version 1 \\(hash 000000000000…\\)")
+        with refused, session_scope() as s:
+            signoff.decide(
                 s,
                 plan_id=plan_id,
-                actor=people.approvers[1],
-                version=1,  # type: ignore[attr-defined]
+                actor=people.approvers[0],
+                version=1,
+                content_hash="0" * 64,
                 decision=Decision.APPROVE,
                 comment="",
                 now=utcnow(),
             )
+        assert "sign_off_decision" not in [e.kind for e in events(plan_id)]
+
+
+class TestSendingForSignOff:
+    def test_a_draft_waits_until_the_coordinator_sends_it_with_a_deadline(self, db: Database) -> None:
+        plan_id, people = create(SMALL_PLAN)
+        people.agree_vision()
+        push(plan_id)
+        people.answer_survey(SurveyKind.BASELINE, rate=0.8, lift=0.0)
+        push(plan_id)
+        people.add_expectations()
+        people.draft_recommendations(send=False)
+        assert push(plan_id) == [] and stage_of(plan_id) is Stage.RECOMMENDATIONS
+        with session_scope() as s:
+            assert plan_status(s, plan_id=plan_id, now=utcnow()).blocked_by == [
+                "version 1 has not been sent for sign-off: the coordinator sends it with a deadline"
+            ]
+        deadline = utcnow().date() + timedelta(days=9)
+        with session_scope() as s:
+            signoff.send_for_sign_off(s, plan_id=plan_id, actor=people.coordinator, deadline=deadline, now=utcnow())
+        assert [m["stage"] for m in push(plan_id)] == ["sign_off"]
+        with session_scope() as s:
+            view = plan_views.sign_off(s, plan_id=plan_id)
+        assert (view.round_version, view.deadline.date() if view.deadline else None) == (1, deadline)
+        assert [e.kind for e in events(plan_id)].count("sent_for_sign_off") == 1
 
 
 class TestPanelGate:

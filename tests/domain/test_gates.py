@@ -185,11 +185,20 @@ class TestSurveyFactsRate:
         assert survey(responses=0, eligible=0).rate == 0.0
 
 
-class TestRecommendationsReasons:
-    def facts(self, *recs: RecommendationFacts, sign_off: SignOffFacts | None = None, version: int = 1) -> PlanFacts:
-        return PlanFacts(stage=Stage.RECOMMENDATIONS, version=version, now=NOW, recommendations=recs, sign_off=sign_off)
+def sent(version: int, *decisions: DecisionFacts, round_version: int | None = None) -> SignOffFacts:
+    """Sign-off facts for a plan whose coordinator sent ``version`` (the round on it once opened)."""
+    return SignOffFacts(round_version, ("Pat", "Quinn"), QuorumRule(), decisions, sent_version=version)
 
-    def test_linked_recommendations_may_pass(self) -> None:
+
+class TestRecommendationsReasons:
+    def facts(
+        self, *recs: RecommendationFacts, sign_off: SignOffFacts | str | None = "sent", version: int = 1
+    ) -> PlanFacts:
+        so = sent(version) if sign_off == "sent" else sign_off
+        assert not isinstance(so, str)
+        return PlanFacts(stage=Stage.RECOMMENDATIONS, version=version, now=NOW, recommendations=recs, sign_off=so)
+
+    def test_linked_recommendations_sent_may_pass(self) -> None:
         assert recommendations_reasons(self.facts(RecommendationFacts("Mentoring", 2))) == []
 
     def test_none(self) -> None:
@@ -199,20 +208,48 @@ class TestRecommendationsReasons:
         recs = (RecommendationFacts("A", 0), RecommendationFacts("B", 1), RecommendationFacts("C", 0))
         assert recommendations_reasons(self.facts(*recs)) == ["2 recommendation(s) link to no evidence: A, C"]
 
+    @pytest.mark.parametrize(
+        "so", [None, sent(None), sent(1), sent(1, round_version=1)], ids=["no_facts", "never", "older", "older_round"]
+    )  # type: ignore[arg-type]
+    def test_a_version_not_sent_never_reaches_the_approvers(self, so: SignOffFacts | None) -> None:
+        assert recommendations_reasons(self.facts(RecommendationFacts("A", 1), sign_off=so, version=2)) == [
+            "version 2 has not been sent for sign-off: the coordinator sends it with a deadline"
+        ]
+
+    def test_every_reason_together(self) -> None:
+        recs = (RecommendationFacts("A", 0),)
+        assert recommendations_reasons(self.facts(*recs, sign_off=None)) == [
+            "1 recommendation(s) link to no evidence: A",
+            "version 1 has not been sent for sign-off: the coordinator sends it with a deadline",
+        ]
+
     @pytest.mark.parametrize("decision", [CHANGES, REJECT], ids=str)
     def test_changes_requested_on_current_version_asks_for_next_version(self, decision: Decision) -> None:
-        so = SignOffFacts(3, ("Pat", "Quinn"), QuorumRule(), (DecisionFacts("Quinn", decision, 3),))
+        so = sent(3, DecisionFacts("Quinn", decision, 3), round_version=3)
         assert recommendations_reasons(self.facts(RecommendationFacts("A", 1), sign_off=so, version=3)) == [
             "changes were requested on version 3 by Quinn: revise the recommendations to make version 4"
         ]
 
+    def test_changes_requested_on_an_unsent_round_says_revise_not_send(self) -> None:
+        # a round opened without a request (an override): the reason to act on is the revision
+        so = SignOffFacts(3, ("Pat",), QuorumRule(), (DecisionFacts("Pat", CHANGES, 3),))
+        assert recommendations_reasons(self.facts(RecommendationFacts("A", 1), sign_off=so, version=3)) == [
+            "changes were requested on version 3 by Pat: revise the recommendations to make version 4"
+        ]
+
     def test_approvals_only_give_no_such_reason(self) -> None:
-        so = SignOffFacts(1, ("Pat", "Quinn"), QuorumRule(), (DecisionFacts("Pat", APPROVE, 1),))
+        so = sent(1, DecisionFacts("Pat", APPROVE, 1), round_version=1)
         assert recommendations_reasons(self.facts(RecommendationFacts("A", 1), sign_off=so)) == []
 
-    def test_objection_on_an_older_version_is_forgotten_once_revised(self) -> None:
-        so = SignOffFacts(1, ("Pat",), QuorumRule(), (DecisionFacts("Pat", CHANGES, 1),))
+    def test_objection_on_an_older_version_is_forgotten_once_revised_and_sent(self) -> None:
+        so = sent(2, DecisionFacts("Pat", CHANGES, 1), round_version=1)
         assert recommendations_reasons(self.facts(RecommendationFacts("A", 1), sign_off=so, version=2)) == []
+
+    def test_a_revision_not_yet_sent_waits_for_the_coordinator(self) -> None:
+        so = sent(1, DecisionFacts("Pat", CHANGES, 1), round_version=1)
+        assert recommendations_reasons(self.facts(RecommendationFacts("A", 1), sign_off=so, version=2)) == [
+            "version 2 has not been sent for sign-off: the coordinator sends it with a deadline"
+        ]
 
 
 class TestSignOffReasons:

@@ -181,6 +181,118 @@ class TestRepeatSurveyReasons:
         assert repeat_survey_reasons(self.facts(repeat(()), baseline_ids=())) == []
 
 
+class TestThePanelReviewsTheRepeatComparison:
+    """Like the summative report, the repeat survey's comparison with the baseline waits for every panel
+    member's review once the survey has closed (its publication follows the close): the panel's last say."""
+
+    def facts(self, *awaiting: str, closed: bool = True, challenges: tuple[str, ...] = ()) -> PlanFacts:
+        return PlanFacts(
+            stage=Stage.REPEAT_SURVEY,
+            version=1,
+            now=NOW,
+            repeat=repeat(("q1",), closed=closed),
+            baseline_question_ids=("q1",),
+            panel=PanelFacts(3, 3, challenges, awaiting_repeat_review=awaiting),
+        )
+
+    def test_everyone_reviewed_may_close(self) -> None:
+        assert repeat_survey_reasons(self.facts()) == []
+
+    def test_members_yet_to_review_are_named(self) -> None:
+        assert repeat_survey_reasons(self.facts("Pat Panel", "Pia Panel")) == [
+            "waiting for 2 citizen panel member(s) to review the repeat survey's comparison with the baseline: "
+            "Pat Panel, Pia Panel"
+        ]
+
+    def test_named_up_to_five(self) -> None:
+        names = tuple(f"Member {i}" for i in range(1, 8))
+        assert repeat_survey_reasons(self.facts(*names)) == [
+            "waiting for 7 citizen panel member(s) to review the repeat survey's comparison with the baseline: "
+            "Member 1, Member 2, Member 3, Member 4, Member 5 and 2 more"
+        ]
+
+    def test_not_asked_while_the_survey_is_open(self) -> None:
+        assert repeat_survey_reasons(self.facts("Pat Panel", closed=False)) == [
+            "the repeat survey is due to close (end date reached; the next lifecycle run closes it)"
+        ]
+
+    def test_not_asked_before_the_survey_opens(self) -> None:
+        f = PlanFacts(
+            stage=Stage.REPEAT_SURVEY, version=1, now=NOW, panel=PanelFacts(1, 1, awaiting_repeat_review=("Pat",))
+        )
+        assert repeat_survey_reasons(f) == ["the repeat survey has not been opened"]
+
+    def test_asked_alongside_left_out_questions(self) -> None:
+        f = PlanFacts(
+            stage=Stage.REPEAT_SURVEY,
+            version=1,
+            now=NOW,
+            repeat=repeat(("q9",)),
+            baseline_question_ids=("q1",),
+            panel=PanelFacts(1, 1, awaiting_repeat_review=("Pat Panel",)),
+        )
+        assert repeat_survey_reasons(f) == [
+            "the repeat survey leaves out baseline question(s) q1",
+            "waiting for 1 citizen panel member(s) to review the repeat survey's comparison with the baseline: "
+            "Pat Panel",
+        ]
+
+    def test_a_challenge_as_review_still_needs_its_answer(self) -> None:
+        assert repeat_survey_reasons(
+            self.facts("Pia Panel", challenges=("Pat Panel on the repeat survey comparison",))
+        ) == [
+            "waiting for 1 citizen panel member(s) to review the repeat survey's comparison with the baseline: "
+            "Pia Panel",
+            "1 citizen panel challenge(s) await a written response: Pat Panel on the repeat survey comparison",
+        ]
+
+
+class TestNoPlanClosesWithAnUnansweredChallenge:
+    """Passing the repeat survey's gate closes the plan, so a challenge on any output holds it, named."""
+
+    def facts(self, *waiting: str) -> PlanFacts:
+        return PlanFacts(
+            stage=Stage.REPEAT_SURVEY,
+            version=1,
+            now=NOW,
+            repeat=repeat(("q1",)),
+            baseline_question_ids=("q1",),
+            panel=PanelFacts(2, 2, waiting),
+        )
+
+    def test_answered_everything_may_close(self) -> None:
+        assert repeat_survey_reasons(self.facts()) == []
+
+    @pytest.mark.parametrize(
+        "waiting",
+        [
+            "Pat Panel on formative report 1",
+            "Pia Panel on the summative report",
+            "Pat Panel on the repeat survey comparison",
+        ],
+    )
+    def test_a_challenge_on_any_output_holds_the_plan_open(self, waiting: str) -> None:
+        assert repeat_survey_reasons(self.facts(waiting)) == [
+            f"1 citizen panel challenge(s) await a written response: {waiting}"
+        ]
+
+    def test_challenges_are_named_up_to_three(self) -> None:
+        waiting = tuple(f"Member {i} on formative report {i}" for i in range(1, 5))
+        assert repeat_survey_reasons(self.facts(*waiting)) == [
+            "4 citizen panel challenge(s) await a written response: Member 1 on formative report 1, "
+            "Member 2 on formative report 2, Member 3 on formative report 3 and 1 more"
+        ]
+
+    def test_with_the_survey_still_open(self) -> None:
+        f = PlanFacts(
+            stage=Stage.REPEAT_SURVEY, version=1, now=NOW, panel=PanelFacts(1, 1, ("Pat Panel on formative report 2",))
+        )
+        assert repeat_survey_reasons(f) == [
+            "the repeat survey has not been opened",
+            "1 citizen panel challenge(s) await a written response: Pat Panel on formative report 2",
+        ]
+
+
 class TestClosedReasons:
     def test_closed_never_passes(self) -> None:
         assert closed_reasons(PlanFacts(stage=Stage.CLOSED, version=1, now=NOW)) == ["the plan is closed"]

@@ -29,7 +29,7 @@ from plans.domain.facts import (
     SignOffFacts,
     SurveyFacts,
 )
-from plans.domain.gates import changes_requested, gate_reasons
+from plans.domain.gates import changes_requested, gate_reasons, recommendations_reasons
 from plans.domain.lifecycle import EDITABLE_STAGES, Move, check_move, decide, edit_recommendations, replay, work_due
 from plans.domain.quorum import QuorumKind, QuorumRule
 from plans.domain.stages import Stage, next_stage, transition
@@ -58,6 +58,7 @@ class Sim:
     repeat: SurveyFacts | None = None
     recs: list[list[Any]] = field(default_factory=list)
     round_version: int | None = None
+    sent_version: int | None = None
     decisions: list[DecisionFacts] = field(default_factory=list)
     scheduled: int = 0
     recorded: int = 0
@@ -84,7 +85,9 @@ class Sim:
             current_state_statements=self.current_state,
             baseline=self.baseline,
             recommendations=tuple(RecommendationFacts(t, links) for t, links in self.recs),
-            sign_off=SignOffFacts(self.round_version, APPROVERS, self.rule, tuple(self.decisions)),
+            sign_off=SignOffFacts(
+                self.round_version, APPROVERS, self.rule, tuple(self.decisions), sent_version=self.sent_version
+            ),
             checkpoints_planned=PLANNED_CHECKPOINTS,
             checkpoints_scheduled=self.scheduled,
             checkpoints_recorded=self.recorded,
@@ -144,6 +147,8 @@ class Sim:
             self.edit(lambda: self.recs.append([f"R{len(self.recs)}", int(ev[1])]))
         elif kind == "link":
             self.edit(lambda: self.recs and self.recs[ev[1] % len(self.recs)].__setitem__(1, 1))
+        elif kind == "send":
+            self.send()
         elif kind == "decide":
             who, decision = APPROVERS[ev[1]], ev[2]
             done = any(d.approver == who and d.version == self.version for d in self.decisions)
@@ -172,6 +177,17 @@ class Sim:
         else:  # pragma: no cover
             raise AssertionError(kind)
 
+    def send(self) -> None:
+        """The coordinator sends the current version, as ``signoff.send_for_sign_off`` allows: at
+        recommendations or sign-off, not twice, no round open on it, no gate reason but the sending."""
+        if self.stage not in EDITABLE_STAGES or (self.frozen and self.sent_version == self.version):
+            return
+        if self.stage is Stage.SIGN_OFF and self.round_version == self.version:
+            return
+        if [r for r in recommendations_reasons(self.facts()) if "has not been sent" not in r]:
+            return
+        self.sent_version, self.frozen = self.version, True
+
     # --- what the lifecycle flow does ---------------------------------------------------------------
 
     def do_work(self) -> None:
@@ -187,7 +203,8 @@ class Sim:
                 self.set_survey(replace(s, closed_at=self.now))
             elif item.startswith("send version"):
                 assert item == f"send version {self.version} for sign-off"
-                self.round_version, self.frozen = self.version, True
+                if self.sent_version in (None, self.version):  # an edit during sign-off waits to be sent
+                    self.round_version, self.frozen = self.version, True
             elif item == "schedule the formative checkpoints":
                 self.scheduled = PLANNED_CHECKPOINTS
             else:  # pragma: no cover
@@ -218,6 +235,8 @@ class Sim:
             assert (result.via == "gate") == (not reasons)
             if result.via == "override":
                 assert self.override_pending and result.overridden_reasons == reasons
+            if result.source is Stage.RECOMMENDATIONS and result.via == "gate":
+                assert self.sent_version == self.version, "an unsent draft reached the approvers"
         self.moves.append(result)
         self.events.append(("stage_changed", {"from": result.source.value, "to": result.target.value}))
         self.stage = result.target
@@ -251,6 +270,7 @@ EVENTS = st.one_of(
             ("review",),
             ("challenge",),
             ("answer",),
+            ("send",),
         ]
     ),
     st.tuples(st.just("time"), st.integers(1, 40)),
@@ -269,13 +289,15 @@ def happy_steps(*, reject_first: bool = False) -> list[tuple[Any, ...]]:
     steps: list[tuple[Any, ...]] = [("run",)]
     steps += [("agree", i) for i in range(3)] + [("contribute", 0), ("contribute", 1)]
     steps += [("aspiration",), ("current_state",), ("run",), ("run",), ("responses", 6), ("responses", 6), ("run",)]
-    steps += [("add_rec", True), ("run",), ("run",)]
+    steps += [("add_rec", True), ("run",), ("send",), ("run",), ("run",)]
     if reject_first:
         steps += [
             ("decide", 0, Decision.APPROVE),
             ("decide", 1, Decision.REJECT),
             ("run",),
             ("add_rec", True),
+            ("run",),
+            ("send",),
             ("run",),
             ("run",),
         ]
@@ -347,6 +369,26 @@ class TestScriptedHistories:
         assert [m.via for m in sim.moves].count("changes_requested") == 1
         assert ("stage_changed", {"from": "sign_off", "to": "recommendations"}) in sim.events
         assert ("version_created", {"version": 2}) in sim.events
+
+    def test_an_unsent_version_waits_at_recommendations(self) -> None:
+        steps = [e for e in HAPPY if e != ("send",)]
+        sim = play(Sim(eligible=10, rule=QuorumRule(), repeat_keeps_questions=True), steps)
+        assert sim.stage is Stage.RECOMMENDATIONS and sim.round_version is None
+        assert gate_reasons(sim.facts()) == [
+            "version 1 has not been sent for sign-off: the coordinator sends it with a deadline"
+        ]
+        play(sim, [("send",), ("run",), ("run",)])  # moves, then the next run opens the round
+        assert (sim.stage, sim.round_version) == (Stage.SIGN_OFF, 1)
+
+    def test_an_edit_during_sign_off_opens_no_round_until_sent(self) -> None:
+        sim = play(
+            Sim(eligible=10, rule=QuorumRule(), repeat_keeps_questions=True), HAPPY[: HAPPY.index(("send",)) + 3]
+        )
+        assert (sim.stage, sim.round_version) == (Stage.SIGN_OFF, 1)
+        play(sim, [("add_rec", True), ("run",)])
+        assert (sim.stage, sim.version, sim.round_version) == (Stage.SIGN_OFF, 2, 1)
+        play(sim, [("send",), ("run",)])
+        assert sim.round_version == 2
 
     def test_repeat_survey_missing_questions_needs_an_override(self) -> None:
         sim = play(Sim(eligible=10, rule=QuorumRule(), repeat_keeps_questions=False), HAPPY)

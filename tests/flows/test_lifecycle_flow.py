@@ -24,28 +24,14 @@ from plans.db import session_scope
 from plans.domain.facts import Decision
 from plans.domain.lifecycle import replay
 from plans.domain.stages import Stage
-from plans.models import Survey, SurveyKind, utcnow
+from plans.models import Survey, SurveyKind
 from plans.repositories.evaluation import EvaluationRepository
 from plans.repositories.surveys import SurveyRepository
-from plans.services import recommendations
 from tests.conftest import SMALL_PLAN, Database
 from tests.prefect_stack import all_final, lifecycle_runs, start_run, wait_for
 from tests.support import create, events, push, stage_of, walk_to
 
 pytestmark = pytest.mark.prefect
-
-
-def _decide(plan_id: int, actor: object, decision: Decision = Decision.APPROVE) -> None:
-    with session_scope() as s:
-        recommendations.decide(
-            s,
-            plan_id=plan_id,
-            actor=actor,
-            version=1,
-            decision=decision,  # type: ignore[arg-type]
-            comment="",
-            now=utcnow(),
-        )
 
 
 class TestWaitingForSignOff:
@@ -71,11 +57,11 @@ class TestWaitingForSignOff:
         assert len(mine) == 1, "one status artifact per run"
         assert "Sign-off" in mine[0].data and "waiting for Abe Approver, Ann Approver" in mine[0].data
 
-        _decide(plan_id, people.approvers[0])  # one of two: the gate stays shut, nothing is woken
+        people.decide(people.approvers[0], 1, Decision.APPROVE)  # one of two: the gate stays shut, nothing is woken
         time.sleep(1.5)
         assert len(lifecycle_runs(plan_id)) == 1
 
-        _decide(plan_id, people.approvers[1])  # quorum: this decision wakes the flow after commit
+        people.decide(people.approvers[1], 1, Decision.APPROVE)  # quorum: this decision wakes the flow after commit
         runs = wait_for("the woken run to finish", lambda: all_final(plan_id, 2), process=served)
         assert [r.state.type for r in runs] == [StateType.COMPLETED, StateType.COMPLETED]
         assert stage_of(plan_id) is Stage.DELIVERY

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
+from plans import orchestration
 from plans.config import settings
 from plans.db import session_scope
 from plans.domain.stages import Stage
@@ -47,6 +48,16 @@ def hung_server() -> Iterator[str]:
     listener.close()
 
 
+# the wake-up's per-request timeout in these tests: the production 5 s would hold each hung case for 12 s
+# (two attempts and the client's back-off); what is under test is that the bound is applied at all
+TEST_WAKE_TIMEOUT = 1.0
+
+
+def test_the_production_bound_holds_a_person_for_seconds_only() -> None:
+    attempts = orchestration.WAKE_RETRIES + 1
+    assert orchestration.WAKE_TIMEOUT_SECONDS * attempts <= 12 and attempts <= 2
+
+
 class TestWakeWithPrefectDown:
     @pytest.mark.parametrize("where", ["refused", "hung"])
     def test_decision_kept_and_not_held(
@@ -54,12 +65,14 @@ class TestWakeWithPrefectDown:
     ) -> None:
         plan_id, people = create(SMALL_PLAN)
         monkeypatch.setattr(settings, "wake_flows", True)
+        monkeypatch.setattr(orchestration, "WAKE_TIMEOUT_SECONDS", TEST_WAKE_TIMEOUT)
         url = hung_server if where == "hung" else "http://127.0.0.1:9/api"
         with temporary_settings(updates={PREFECT_API_URL: url}):
             started = time.monotonic()
             people.agree_vision()  # the last agreement opens the gate and tries to wake the flow
             took = time.monotonic() - started
-        assert took < 20, f"recording the vision took {took:.1f} s with Prefect {where}"
+        # unbounded, the client would wait 60 s x 5 retries; bounded, two attempts of 1 s and a back-off
+        assert took < 10, f"recording the vision took {took:.1f} s with Prefect {where}"
         assert stage_of(plan_id) is Stage.VISION
         with session_scope() as s:
             assert plans_needing_a_run(s, now=utcnow()) == [plan_id]
