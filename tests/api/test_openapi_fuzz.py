@@ -41,7 +41,8 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-EXAMPLES = 50  # per operation
+# per operation; 50 took 27-38 s per database in the suite, and derandomized the first 30 are the same
+EXAMPLES = 30
 FUZZ = settings(
     max_examples=EXAMPLES,
     derandomize=True,

@@ -80,7 +80,7 @@ ACTIONS = [
 
 @pytest.mark.slow_property
 class TestRandomHistories:
-    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(st.lists(st.sampled_from(ACTIONS), min_size=5, max_size=60))
     def test_history_is_legal_and_replays(
         self, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory, history: list[str]
