@@ -180,7 +180,9 @@ class TestLiveCapture:
         assert room.post("/ideas/remove", {"idea_id": str(idea_id)}).status_code == 303
         with session_scope() as s:
             assert s.get(Idea, idea_id) is None
-            kinds = s.scalars(select(AuditEvent.kind).where(AuditEvent.kind.like("workshop_idea_%"))).all()
+            kinds = s.scalars(
+                select(AuditEvent.kind).where(AuditEvent.kind.like("workshop_idea_%")).order_by(AuditEvent.id)
+            ).all()
         assert kinds == ["workshop_idea_added", "workshop_idea_edited", "workshop_idea_removed"]
 
 
