@@ -131,7 +131,7 @@ def _count(flags: pl.DataFrame, keys: list[str], questions: Sequence[Question]) 
     where a group-by summing 200 flag columns took seconds.
     """
     group, first = _group_numbers(flags, keys)
-    count = max(len(first), 1)
+    count = len(first) if keys else 1  # no responses: no groups, but the whole still has its (zero) row
     widths = [len(scale_of(q)) for q in questions]
     # int32: counts never reach 2**31, and half the bytes make the sums below twice as fast
     matrix = np.empty((count, 1 + sum(widths)), dtype=np.int32)

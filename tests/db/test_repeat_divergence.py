@@ -26,7 +26,7 @@ from plans.services import analysis, panel, repeat_survey
 from plans.services.actors import actor_by_email
 from tests.api.test_vision_pages import CORA, PAT, sign_in
 from tests.conftest import SMALL_PLAN, Database
-from tests.support import create, walk_to
+from tests.support import create, push, stage_of, walk_to
 
 REWORDED = "I understand what coproduction means."
 RULE = (
@@ -120,3 +120,27 @@ class TestDivergingRepeatSurvey:
         page = sign_in(PAT).get(f"/panel/plans/{plan_id}").text
         assert f"{rate.responses} of 22 staff answered the repeat survey" in page
         assert "Questions left out of the comparison" in page and page.count(RULE) == 2  # in its row and the list
+
+
+class TestARepeatSurveyNobodyAnswered:
+    def test_the_empty_comparison_is_published_reviewed_and_the_plan_closes(self, db: Database) -> None:
+        """A repeat survey that closes with no answers is still analysed and its comparison goes
+        to the panel, which says so; once the panel has reviewed it the plan closes, with no override."""
+        plan_id, people = create(SMALL_PLAN)
+        walk_to(plan_id, people, Stage.REPEAT_SURVEY)
+        with session_scope() as s:
+            survey = SurveyRepository(s).for_plan(plan_id, SurveyKind.REPEAT)
+            assert survey is not None
+            survey.closed_at = utcnow()
+        push(plan_id)  # analyses the closed survey, publishes the comparison; the plan waits for the review
+        with session_scope() as s:
+            comparison = panel.panel_plan(s, plan_id=plan_id).repeat_survey
+        assert comparison is not None and comparison.analysed and comparison.response_rate is not None
+        assert comparison.response_rate.responses == 0 and all(f.suppressed for f in comparison.findings)
+        page = sign_in(PAT).get(f"/panel/plans/{plan_id}").text
+        assert "Nobody answered the repeat survey" in page and "nothing to compare" in page
+        assert 'name="output" value="repeat-comparison"' in page  # the review form is there
+        assert stage_of(plan_id) is Stage.REPEAT_SURVEY
+        people.review_repeat()
+        push(plan_id)
+        assert stage_of(plan_id) is Stage.CLOSED

@@ -58,6 +58,19 @@ class TestHandWorked:
         assert section["mean_pct_positive"] == pytest.approx((7 / 12 + 1.0) / 2)
         assert section["questions"] == 2
 
+    def test_no_responses_give_the_whole_and_no_groups(self) -> None:
+        """A survey that closed with nobody answering is analysed, not crashed on: the whole organisation's
+        row of each question (hidden, so its n withheld) and no group rows, for every breakdown, crossed ones
+        included."""
+        columns = {k: pl.String for k in ("organisation", "directorate", "team", "ethnicity", "Q1", "Q2")}
+        keys = (("organisation",), ("directorate",), ("team",), ("ethnicity",), ("team", "ethnicity"))
+        result = analyse(pl.DataFrame(schema=columns), AnalysisSpec((q("Q1"), q("Q2")), keys, LEVELS))
+        assert result.respondents == 0
+        assert result.findings.select("breakdown", "group", "n", "suppressed").rows() == [
+            ("overall", "all", None, True),
+            ("overall", "all", None, True),
+        ]
+
     def test_rows_come_breakdown_then_question_then_group(self) -> None:
         rows = team_rows("B", "D1", ["Agree"] * 12) + team_rows("A", "D1", ["Agree"] * 12)
         f = analyse(frame(rows), AnalysisSpec((q("Q1"), q("Q2")), (("team",),), LEVELS)).findings
