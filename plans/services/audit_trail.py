@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from plans.models import AuditEvent, Plan
 from plans.repositories.audit import AuditRepository
-from plans.services.actors import Actor
+from plans.services.actors import SYSTEM, Actor
 from plans.services.lifecycle import wake_if_ready
 
 
@@ -37,3 +38,28 @@ def record_and_wake(
     )
     wake_if_ready(session, plan_id=plan.id, cause=f"event-{event.id}", now=now)
     return event
+
+
+def record_once(
+    session: Session, *, plan: Plan, kind: str, now: datetime, data: dict[str, Any], dedupe_key: str
+) -> bool:
+    """Record a happening of the system's at most once (an artifact published): False when ``dedupe_key``
+    is already recorded, by an earlier run or by a concurrent one whose insert won the unique key."""
+    audit = AuditRepository(session)
+    if audit.exists(dedupe_key):
+        return False
+    try:
+        with session.begin_nested():
+            audit.record(
+                plan_id=plan.id,
+                kind=kind,
+                actor=SYSTEM.label,
+                actor_id=None,
+                plan_version=plan.version,
+                at=now,
+                data=data,
+                dedupe_key=dedupe_key,
+            )
+    except IntegrityError:
+        return False
+    return True

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from plans.domain.errors import NotFound
@@ -25,7 +24,7 @@ from plans.repositories.audit import AuditRepository
 from plans.repositories.delivery import DeliveryRepository
 from plans.repositories.evaluation import EvaluationRepository
 from plans.schemas_delivery import FormativeReportOut, ObjectiveAtCheckpointOut
-from plans.services.actors import SYSTEM
+from plans.services.audit_trail import record_once
 from plans.services.delivery_views import item_out, request_out, summarise, summary_out
 from plans.services.lifecycle import load_plan
 from plans.services.panel import formative_output
@@ -144,21 +143,11 @@ def unpublished_everywhere(session: Session) -> list[FormativeReportOut]:
 def mark_published(session: Session, *, plan_id: int, number: int, now: datetime) -> bool:
     """Note that report ``number`` is published (False if another run noted it first)."""
     plan = load_plan(session, plan_id)
-    key = _published_key(plan.id, number)
-    if AuditRepository(session).exists(key):
-        return False
-    try:
-        with session.begin_nested():
-            AuditRepository(session).record(
-                plan_id=plan.id,
-                kind="formative_report_published",
-                actor=SYSTEM.label,
-                actor_id=None,
-                plan_version=plan.version,
-                at=now,
-                data={"number": number, "artifact": artifact_key(plan.id, number)},
-                dedupe_key=key,
-            )
-    except IntegrityError:
-        return False
-    return True
+    return record_once(
+        session,
+        plan=plan,
+        kind="formative_report_published",
+        now=now,
+        data={"number": number, "artifact": artifact_key(plan.id, number)},
+        dedupe_key=_published_key(plan.id, number),
+    )

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from plans.repositories.audit import AuditRepository
 from plans.repositories.summative import SummativeRepository
 from plans.schemas_report import FinalReport
-from plans.services.actors import SYSTEM
+from plans.services.audit_trail import record_once
 from plans.services.final_report import final_report
 from plans.services.lifecycle import load_plan
 
@@ -46,21 +45,11 @@ def to_publish(session: Session, *, now: datetime) -> list[FinalReport]:
 def mark_published(session: Session, *, plan_id: int, final: bool, now: datetime) -> bool:
     """Note that the plan's summative report (draft or final) is published; False if a run noted it first."""
     plan = load_plan(session, plan_id)
-    key = _published_key(plan.id, final)
-    if AuditRepository(session).exists(key):
-        return False
-    try:
-        with session.begin_nested():
-            AuditRepository(session).record(
-                plan_id=plan.id,
-                kind="summative_report_published",
-                actor=SYSTEM.label,
-                actor_id=None,
-                plan_version=plan.version,
-                at=now,
-                data={"final": final, "artifact": artifact_key(plan.id)},
-                dedupe_key=key,
-            )
-    except IntegrityError:
-        return False
-    return True
+    return record_once(
+        session,
+        plan=plan,
+        kind="summative_report_published",
+        now=now,
+        data={"final": final, "artifact": artifact_key(plan.id)},
+        dedupe_key=_published_key(plan.id, final),
+    )
