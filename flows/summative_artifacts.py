@@ -61,8 +61,8 @@ def summative_markdown(r: FinalReport) -> str:
         "## Investment and return",
         "",
         f"Invested **{roi.costs}**; benefits after isolation and confidence **{roi.benefits}**; net {roi.net}; "
-        f"return on investment **{roi.roi}**. Cost per participant: {roi.cost_per_participant or 'not known'} "
-        f"({roi.participants} people, {roi.participants_from}).",
+        f"return on investment **{roi.roi}**. Cost per attendance: {roi.cost_per_participant or 'not known'} "
+        f"({roi.participants} attendances, {roi.participants_from}).",
         "",
     ]
     if roi.counted:
