@@ -14,6 +14,7 @@ from plans.models import ContributorType
 
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Text = Annotated[str, Field(max_length=5000)]
+MAX_NOTES_CHARS = 8 * 2**20  # the importer's own cap on a notes file (``workshop_import.MAX_NOTES_BYTES``)
 
 
 class In(BaseModel):
@@ -90,6 +91,16 @@ class DotsIn(In):
 
 class VoterIn(In):
     voter: str = Field(max_length=1000)
+
+
+class NotesIn(In):
+    csv: str = Field(
+        min_length=1,
+        max_length=MAX_NOTES_CHARS,
+        description="the typed-up notes as CSV text: a header line (table, idea, contributor_type and optionally "
+        "theme) and one row per sticky note",
+    )
+    new_tables: bool = Field(default=False, description="make the tables the notes name that the workshop lacks")
 
 
 # ---- out -----------------------------------------------------------------------------------------

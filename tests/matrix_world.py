@@ -141,6 +141,7 @@ class World:
     survey_links: dict[str, str] = field(default_factory=dict)
     organisations: dict[str, int] = field(default_factory=dict)  # "A", "B" (the plans'), "missing"
     workshops: dict[str, int] = field(default_factory=dict)  # a workshop of each plan, "A" and "B"
+    tables: dict[str, int] = field(default_factory=dict)  # each workshop's one table, "A" and "B"
 
 
 def _other_council_file(tmp_path: Path) -> Path:
@@ -208,7 +209,7 @@ def build(tmp_path: Path, *, fuzzer: bool = False) -> World:
             spare[email] = create_token(s, principal=principal, name="spare", now=utcnow())[1].id
             bearer[email] = create_token(s, principal=principal, name="bearer", now=utcnow())[0]
         survey_links = _survey_links(s, plan_a, plan_b)
-        workshops = {key: _workshop(s, pid) for key, pid in (("A", plan_a), ("B", plan_b))}
+        made = {key: _workshop(s, pid) for key, pid in (("A", plan_a), ("B", plan_b))}
         orgs = select(Plan.id, Plan.organisation_id).where(Plan.id.in_([plan_a, plan_b]))
         organisations = {plan_id: org_id for plan_id, org_id in s.execute(orgs)}
     assert version_a is not None and all(statements.values())
@@ -230,7 +231,8 @@ def build(tmp_path: Path, *, fuzzer: bool = False) -> World:
         version_a=version_a,
         survey_links=survey_links,
         organisations={"A": organisations[plan_a], "B": organisations[plan_b], "missing": BOGUS_ID},
-        workshops=workshops,
+        workshops={key: workshop_id for key, (workshop_id, _) in made.items()},
+        tables={key: table_id for key, (_, table_id) in made.items()},
     )
 
 
@@ -264,13 +266,16 @@ def _survey_links(s: Session, plan_a: int, plan_b: int) -> dict[str, str]:
     return {"spare": spare, "closed": _team_link(s, closed), "open": _team_link(s, opened)}
 
 
-def _workshop(s: Session, plan_id: int) -> int:
-    """A workshop of the plan with one table, written directly (plan A is past the stages that take one)."""
+def _workshop(s: Session, plan_id: int) -> tuple[int, int]:
+    """A workshop of the plan with one table, written directly (plan A is past the stages that take one);
+    the workshop's id and its table's."""
     workshop = Workshop(plan_id=plan_id, title="Matrix workshop", held_on=utcnow().date(), created_at=utcnow())
     s.add(workshop)
     s.flush()
-    s.add(WorkshopTable(workshop_id=workshop.id, name="Table 1", position=1))
-    return workshop.id
+    table = WorkshopTable(workshop_id=workshop.id, name="Table 1", position=1)
+    s.add(table)
+    s.flush()
+    return workshop.id, table.id
 
 
 def spare_link_id(world: World) -> int:
@@ -360,6 +365,27 @@ def table_names() -> list[str]:
     return [t.name for t in Base.metadata.sorted_tables] + ["revoked tokens", "sum of plan versions", "ended sessions"]
 
 
+def _workshop_bodies(world: World) -> dict[str, dict[str, Any]]:
+    """The workshop API's bodies, naming plan A's workshop table (ideas and themes: none exist yet)."""
+    table = world.tables["A"]
+    notes = "table,idea,contributor_type,theme\nTable 1,Meetings at times carers can come,carer,Time\n"
+    return {
+        "api_create_workshop": {"title": "Listening event", "held_on": "2027-05-12", "tables": ["Table 1"]},
+        "api_add_table": {"name": "Table 2"},
+        "api_add_idea": {"table_id": table, "text": "Plain words in every letter", "contributor_type": "citizen"},
+        "api_edit_idea": {"idea_id": BOGUS_ID, "text": "Plain words", "contributor_type": "carer"},
+        "api_remove_idea": {"idea_id": BOGUS_ID},
+        "api_add_theme": {"table_id": table, "title": "Plain language", "idea_ids": []},
+        "api_edit_theme": {"theme_id": BOGUS_ID, "title": "Plain language", "description": ""},
+        "api_remove_theme": {"theme_id": BOGUS_ID},
+        "api_move_ideas": {"idea_ids": [BOGUS_ID], "theme_id": None},
+        "api_set_top_three": {"table_id": table, "top": []},
+        "api_cast_dots": {"voter": "B12", "theme_ids": [BOGUS_ID]},
+        "api_withdraw_dots": {"voter": "B12"},
+        "api_import_notes": {"csv": notes},
+    }
+
+
 def request_body(name: str, world: World, csrf: str, *, api: bool) -> dict[str, Any]:
     """A plausible body for an unsafe route: the form (with its token) or the JSON a page or client sends."""
     reason = "The team agreed to move on at its meeting; the minutes record why and who decided."
@@ -431,6 +457,7 @@ def request_body(name: str, world: World, csrf: str, *, api: bool) -> dict[str, 
             "pleased_about": "c",
             "could_have_been_different": "d",
         },
+        **_workshop_bodies(world),
     }
     upload = {"files": {"file": files[name]}} if name in files else {}
     if api:

@@ -10,7 +10,7 @@ voices are in it; never by person.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,8 +22,10 @@ from plans.repositories.workshop import WorkshopRepository
 from plans.schemas_workshop import (
     IdeaOut,
     MixOut,
+    NotesImportOut,
     PlanWorkshops,
     ResultOut,
+    TableBrief,
     TableOut,
     ThemeBrief,
     ThemeChoice,
@@ -35,11 +37,17 @@ from plans.schemas_workshop import (
 )
 from plans.services.lifecycle import load_plan
 from plans.services.workshop import stage_refusal
+from plans.services.workshop_import import NotesImportSummary
 
 
 def mix_out(ideas: Iterable[Idea]) -> MixOut:
     """Who wrote these ideas, by contributor type."""
-    mix = rules.contributor_mix(Counter(i.contributor_type.value for i in ideas))
+    return mix_of_counts(Counter(i.contributor_type.value for i in ideas))
+
+
+def mix_of_counts(counts: Mapping[str, int]) -> MixOut:
+    """Who wrote a set of ideas, from their counts by contributor type."""
+    mix = rules.contributor_mix(counts)
     return MixOut(
         counts=dict(mix.counts),
         total=mix.total,
@@ -62,6 +70,24 @@ def idea_out(idea: Idea) -> IdeaOut:
         theme_id=idea.theme_id,
         source=idea.source,
         created_at=idea.created_at,
+    )
+
+
+def table_brief(table: WorkshopTable) -> TableBrief:
+    """A table without its themes and ideas."""
+    return TableBrief(id=table.id, name=table.name, position=table.position)
+
+
+def notes_import_out(summary: NotesImportSummary) -> NotesImportOut:
+    """What an import of typed-up notes added, with who wrote the ideas it added."""
+    return NotesImportOut(
+        workshop_id=summary.workshop_id,
+        source=summary.source,
+        ideas=summary.ideas,
+        themes_created=summary.themes_created,
+        tables_created=summary.tables_created,
+        by_table=summary.by_table,
+        mix=mix_of_counts(summary.by_type),
     )
 
 

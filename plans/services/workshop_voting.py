@@ -4,7 +4,8 @@ they are placed, and takes them back when a voter's dots were recorded wrongly.
 
 A voter is known by what the room uses (a badge number, initials): "b12" and "B12" are the same voter, and
 the first spelling recorded is kept. All of one voter's dots in a request are recorded or none are: a
-duplicate dot or one over the limit refuses the lot with a sentence saying which and why.
+duplicate dot or one over the limit refuses the lot with a sentence saying which and why, and so does
+(409) the same voter's dots recorded by two coordinators at the same instant.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from plans.domain import workshop as rules
-from plans.domain.errors import InvalidInput
+from plans.domain.errors import AlreadyDecided, InvalidInput
 from plans.models import ThemeVote
 from plans.repositories.workshop import WorkshopRepository
 from plans.services.actors import Actor
@@ -47,7 +49,16 @@ def cast_dots(
     )
     rules.refuse_if_any(problems)
     stored = mine[0].voter if mine else name
-    rows = repo.add_all([ThemeVote(workshop_id=workshop.id, theme_id=tid, voter=stored, at=now) for tid in theme_ids])
+    try:  # two people recording the same voter's dots at once: the unique (theme, voter) decides, in words
+        with session.begin_nested():
+            rows = repo.add_all(
+                [ThemeVote(workshop_id=workshop.id, theme_id=tid, voter=stored, at=now) for tid in theme_ids]
+            )
+    except IntegrityError:
+        raise AlreadyDecided(
+            f"voter: {stored}'s dots were being recorded by someone else at the same moment, so none of these "
+            f"were recorded; look at the voters and record any of {stored}'s dots still missing"
+        ) from None
     audit(
         session,
         plan,

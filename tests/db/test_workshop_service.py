@@ -28,6 +28,7 @@ from plans.models import (
     WorkshopTable,
     utcnow,
 )
+from plans.repositories.workshop import WorkshopRepository
 from plans.services import workshop, workshop_import, workshop_themes, workshop_views, workshop_voting
 from plans.services.actors import Actor, actor_by_email
 from tests.conftest import SMALL_PLAN, Database
@@ -435,6 +436,21 @@ class TestDotVote:
         with pytest.raises(InvalidInput) as refused:
             dots(plan_id, wid, " b12 ", [ids[1], ids[0]])
         assert refused.value.message == "themes[1]: b12 already has a dot on 'Training'; one dot per theme"
+        assert snapshot() == before  # not even the dot on 'Plain words'
+
+    def test_the_same_voters_dots_recorded_twice_at_once_is_a_readable_refusal(
+        self, db: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        plan_id, _ = create(SMALL_PLAN)
+        wid, tables = new_workshop(plan_id)
+        ids = table_with_three_themes(plan_id, wid, tables["Table 1"])
+        dots(plan_id, wid, "B12", [ids[0]])
+        before = snapshot()
+        # the second coordinator read the votes before the first's were committed: it sees none of B12's
+        monkeypatch.setattr(WorkshopRepository, "votes", lambda self, workshop_id: [])
+        with pytest.raises(AlreadyDecided) as refused:
+            dots(plan_id, wid, "B12", [ids[1], ids[0]])
+        assert refused.value.message.startswith("voter: B12's dots were being recorded by someone else")
         assert snapshot() == before  # not even the dot on 'Plain words'
 
     def test_a_vote_over_the_limit_is_refused_whole(self, db: Database) -> None:
