@@ -36,6 +36,7 @@ class People:
     def __init__(self, plan_id: int, coordinator_id: int, seed: int = 7) -> None:
         self.plan_id = plan_id
         self.rng = random.Random(seed)
+        self.about_rng = random.Random(seed + 1)  # who they are: its own stream, so the answers stay the same
         with session_scope() as s:
             repo = PlanRepository(s)
             self.party = [actor_for(s, p.id) for _, p in repo.members(plan_id, Capacity.WORKING_PARTY)]
@@ -76,7 +77,7 @@ class People:
             invited = InvitationRepository(s).unused_by_team(survey.id)
             teams = SurveyRepository(s).team_rates(survey.id, plan.organisation_id)
         if not invited:
-            return self._record_batch(kind, teams, questions, rate, lift)
+            return self._record_batch(kind, teams, questions, demographics, rate, lift)
         answered = 0
         for _team, staff in sorted(invited.items()):
             answering = round(len(staff) * min(1.0, self.rng.gauss(rate, 0.08)))
@@ -100,6 +101,7 @@ class People:
         kind: SurveyKind,
         teams: list[tuple[str, str, int, int]],
         questions: list[dict[str, Any]],
+        demographics: list[dict[str, Any]],
         rate: float,
         lift: float,
     ) -> int:
@@ -107,7 +109,9 @@ class People:
         for code, _name, _done, eligible in teams:
             answering = round(eligible * min(1.0, self.rng.gauss(rate, 0.08)))
             for _ in range(max(0, min(eligible, answering))):
-                rows.append({"team": code, "answers": {q["id"]: self._answer(q, lift) for q in questions}})
+                answers = {q["id"]: self._answer(q, lift) for q in questions}
+                about = {d["id"]: self.about_rng.choice([*d["options"], PREFER_NOT_TO_SAY]) for d in demographics}
+                rows.append({"team": code, "answers": answers, "demographics": about})
         self._act(
             lambda s: responses.record(
                 s, plan_id=self.plan_id, kind=kind, rows=rows, actor=self.coordinator, now=utcnow()

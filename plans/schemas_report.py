@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from plans.schemas import StageEntryOut
 from plans.schemas_coproduction import LadderOut
 from plans.schemas_delivery import EvidenceItemOut, FormativeReportOut, ObjectiveDeliveryOut
+from plans.schemas_gaps import GapChangeOut
 from plans.schemas_panel import PanelRecord
 from plans.schemas_signoff import InvestmentLineOut, TotalsOut
 from plans.schemas_summative import SummativeView
@@ -47,4 +48,5 @@ class FinalReport(BaseModel):
     baseline_title: str | None
     repeat_title: str | None
     questions: list[QuestionChangeOut]
+    gaps: list[GapChangeOut] = Field(default_factory=list, description="gaps between groups, before and after")
     panel: PanelRecord

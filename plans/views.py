@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 
 from plans.schemas import PlanStatus
+from plans.schemas_gaps import GapChangeOut
 from plans.schemas_signoff import PlanDocumentOut
 
 
@@ -351,6 +352,7 @@ class SurveyComparisonOut(BaseModel):
     findings: list[FindingChangeOut]
     excluded: list[ExcludedQuestionOut] = Field(default_factory=list)
     response_rate: RateChangeOut | None = None
+    gaps: list[GapChangeOut] = Field(default_factory=list)
 
 
 class PanelReviewOut(BaseModel):

@@ -25,6 +25,7 @@ from plans.repositories.surveys import SurveyRepository
 from plans.schemas_report import FinalReport, QuestionChangeOut
 from plans.services.delivery_views import item_out, objectives_out
 from plans.services.formative import formative_reports
+from plans.services.gap_comparison import plan_gap_comparison
 from plans.services.investment import lines
 from plans.services.lifecycle import load_plan
 from plans.services.panel_record import panel_record
@@ -109,6 +110,7 @@ def final_report(session: Session, *, plan_id: int, now: datetime) -> FinalRepor
         baseline_title=baseline_title,
         repeat_title=repeat_title,
         questions=questions,
+        gaps=plan_gap_comparison(session, plan_id=plan.id),
         panel=panel_record(session, plan.id),
     )
 

@@ -21,6 +21,7 @@ from plans.repositories.panel import PanelRepository
 from plans.repositories.plans import PlanRepository
 from plans.repositories.surveys import SurveyRepository
 from plans.schemas_panel import OutputName, PanelAdminView, YouSaidWeDid
+from plans.services.gap_comparison import plan_gap_comparison
 from plans.services.lifecycle import load_plan
 from plans.services.panel_publishing import unpublished_outputs
 from plans.services.panel_record import exchanges, panel_record
@@ -109,6 +110,7 @@ def _comparison(session: Session, survey: Survey | None) -> SurveyComparisonOut 
             ExcludedQuestionOut(question_id=e.question_id, question=e.question, why=e.explanation) for e in excluded
         ],
         response_rate=_rate(session, survey),
+        gaps=plan_gap_comparison(session, plan_id=survey.plan_id),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from plans.domain.errors import InvalidInput, StageLocked
+from plans.domain.survey_answers import PREFER_NOT_TO_SAY
 from plans.models import Plan, Survey, SurveyKind
 from plans.repositories.people import PeopleRepository
 from plans.repositories.surveys import SurveyRepository
@@ -32,11 +33,16 @@ def _open_survey(session: Session, plan: Plan, kind: SurveyKind, now: datetime) 
 def record(
     session: Session, *, plan_id: int, kind: SurveyKind, rows: Sequence[Mapping[str, Any]], actor: Actor, now: datetime
 ) -> int:
-    """Record responses given as ``{"team": code, "answers": {question_id: answer}}``; all or nothing."""
+    """Record responses given as ``{"team": code, "answers": {question_id: answer}}``, each optionally with
+    ``"demographics": {demographic_id: option}`` as the survey asks them; all or nothing."""
     plan = load_plan(session, plan_id)
     survey = _open_survey(session, plan, kind, now)
     teams = PeopleRepository(session).teams_by_code(plan.organisation_id)
     options = {q["id"]: set(q.get("answers") or ()) for q in survey.questions}
+    asked = {
+        str(d["id"]): {*map(str, d.get("options") or ()), PREFER_NOT_TO_SAY}
+        for d in (survey.definition or {}).get("demographics") or ()
+    }
     errors: list[str] = []
     clean: list[dict[str, Any]] = []
     for number, row in enumerate(rows, start=1):
@@ -53,7 +59,24 @@ def record(
                 errors.append(f"row {number}: answers.{qid}: the survey has no such question")
             elif options[qid] and answer not in options[qid]:
                 errors.append(f"row {number}: answers.{qid}: {answer!r} is not one of the question's answers")
-        clean.append({"survey_id": survey.id, "team_id": team.id, "answered_on": now.date(), "answers": dict(answers)})
+        about = row.get("demographics") or {}
+        if not isinstance(about, Mapping):
+            errors.append(f"row {number}: demographics: expected a mapping of demographic id to option")
+            continue
+        for did, option in about.items():
+            if did not in asked:
+                errors.append(f"row {number}: demographics.{did}: the survey asks no such question about people")
+            elif option not in asked[did]:
+                errors.append(f"row {number}: demographics.{did}: {option!r} is not one of its options")
+        clean.append(
+            {
+                "survey_id": survey.id,
+                "team_id": team.id,
+                "answered_on": now.date(),
+                "answers": dict(answers),
+                "demographics": dict(about),
+            }
+        )
     if errors:
         more = f" (and {len(errors) - MAX_ERRORS_LISTED} more)" if len(errors) > MAX_ERRORS_LISTED else ""
         raise InvalidInput("; ".join(errors[:MAX_ERRORS_LISTED]) + more + "; nothing was recorded")
