@@ -45,21 +45,27 @@ def record_once(
 ) -> bool:
     """Record a happening of the system's at most once (an artifact published): False when ``dedupe_key``
     is already recorded, by an earlier run or by a concurrent one whose insert won the unique key."""
-    audit = AuditRepository(session)
-    if audit.exists(dedupe_key):
+    if AuditRepository(session).exists(dedupe_key):
         return False
     try:
         with session.begin_nested():
-            audit.record(
-                plan_id=plan.id,
-                kind=kind,
-                actor=SYSTEM.label,
-                actor_id=None,
-                plan_version=plan.version,
-                at=now,
-                data=data,
-                dedupe_key=dedupe_key,
-            )
+            record_system(session, plan=plan, kind=kind, now=now, data=data, dedupe_key=dedupe_key)
     except IntegrityError:
         return False
     return True
+
+
+def record_system(
+    session: Session, *, plan: Plan, kind: str, now: datetime, data: dict[str, Any], dedupe_key: str | None = None
+) -> AuditEvent:
+    """Append an event the system did (no person), at the plan's current version; no wake-up."""
+    return AuditRepository(session).record(
+        plan_id=plan.id,
+        kind=kind,
+        actor=SYSTEM.label,
+        actor_id=None,
+        plan_version=plan.version,
+        at=now,
+        data=data,
+        dedupe_key=dedupe_key,
+    )

@@ -18,13 +18,12 @@ from sqlalchemy.orm import Session
 from plans.domain.calendar import checkpoint_dates
 from plans.domain.stages import Stage
 from plans.models import Checkpoint, Plan, SignOffRound, Survey, SurveyKind
-from plans.repositories.audit import AuditRepository
 from plans.repositories.evaluation import EvaluationRepository
 from plans.repositories.sign_off_document import SignOffDocumentRepository
 from plans.repositories.signoff import SignOffRepository
 from plans.repositories.surveys import SurveyRepository
 from plans.services import evidence_requests, survey_admin, survey_opening
-from plans.services.actors import SYSTEM
+from plans.services.audit_trail import record_system
 from plans.services.lifecycle import facts_for, load_plan
 from plans.services.plan_document import content_hash
 
@@ -44,16 +43,7 @@ def run(session: Session, *, plan_id: int, now: datetime) -> list[str]:
 
 
 def _audit(session: Session, plan: Plan, kind: str, now: datetime, data: dict[str, object], key: str) -> None:
-    AuditRepository(session).record(
-        plan_id=plan.id,
-        kind=kind,
-        actor=SYSTEM.label,
-        actor_id=None,
-        plan_version=plan.version,
-        at=now,
-        data=data,
-        dedupe_key=f"plan:{plan.id}:{key}",
-    )
+    record_system(session, plan=plan, kind=kind, now=now, data=dict(data), dedupe_key=f"plan:{plan.id}:{key}")
 
 
 def _survey_work(session: Session, plan: Plan, kind: SurveyKind, now: datetime) -> list[str]:
