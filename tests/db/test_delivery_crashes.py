@@ -2,21 +2,26 @@
 point), then a later run, against a real SMTP server (aiosmtpd) on SQLite and PostgreSQL: nothing is
 lost, nothing is sent twice except the one message in flight between the server's acceptance and the
 mark, and that one comes again with the same Message-ID. Two senders at once never send the same
-message."""
+message. A server down for an hour loses nothing and sends nothing twice."""
 
 from __future__ import annotations
 
 import ast
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from aiosmtpd.controller import Controller
+
 from plans.config import settings
-from plans.delivery import deliver_due
+from plans.db import session_scope
+from plans.delivery import deliver_due, waiting
 from plans.faults import FAULT_EXIT_CODE
+from plans.repositories.outbox import OutboxRepository
 from plans.services.outbox import SURVEY_LINK_PLACEHOLDER
 from plans.services.survey_tokens import survey_url, token_for
 from tests.conftest import Database
 from tests.delivery_support import add_messages, run_sender, start_sender
-from tests.mail_server import Mailbox
+from tests.mail_server import Mailbox, _free_port
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -84,3 +89,36 @@ class TestTwoSenders:
         ids = [m["Message-ID"] for m in smtp_server.messages]
         assert len(ids) == 400 and len(set(ids)) == 400
         assert deliver_due(after_lease()).claimed == 0
+
+
+class TestServerDownForAnHour:
+    def test_messages_wait_in_the_outbox_then_each_is_delivered_once(
+        self, db: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The SMTP server is down for a simulated hour while the sender runs every 5 minutes and more
+        messages are queued; when it comes back on the same port, every message goes once: none lost,
+        none twice, and no attempt was spent on the outage (it is the server's fault, not the message's)."""
+        add_messages(30, NOW)
+        port = _free_port()
+        monkeypatch.setattr(settings, "smtp_host", "127.0.0.1")
+        monkeypatch.setattr(settings, "smtp_port", port)  # nothing listens there for the hour
+        for minute in range(0, 60, 5):
+            if minute == 30:
+                add_messages(10, NOW + timedelta(minutes=minute), prefix="later")
+            outcome = deliver_due(NOW + timedelta(minutes=minute))
+            assert outcome.connection_failed and outcome.sent == 0, outcome
+        assert waiting(NOW + timedelta(minutes=60)) == 40
+        with session_scope() as s:
+            assert {m.attempts for m in OutboxRepository(s).pending(limit=100)} == {0}
+        mailbox = Mailbox()
+        controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+        controller.start()
+        try:
+            back = NOW + timedelta(minutes=65)
+            assert deliver_due(back).sent == 40 and waiting(back) == 0
+            assert deliver_due(back + timedelta(minutes=5)).claimed == 0
+        finally:
+            controller.stop()
+        ids = [m["Message-ID"] for m in mailbox.messages]
+        assert len(ids) == 40 and len(set(ids)) == 40
+        assert len(set(addressees(mailbox))) == 30  # the later ten went to person0-9 again, each its own message
