@@ -7,6 +7,7 @@ turn domain errors into a status code with a readable page (or a JSON body under
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -14,6 +15,7 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.guards import RefuseNul
@@ -79,6 +81,7 @@ TITLES = {
     409: "That could not be done",
     422: "There is a problem",
     429: "Too many attempts",
+    503: "Sorry, the service is unavailable",
 }
 
 
@@ -103,6 +106,8 @@ class RequestProblems(BaseModel):
     detail: list[FieldProblem]
 
 
+log = logging.getLogger("coproduce.web")
+
 # documented once for every JSON operation: the domain error handler below answers these
 API_ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "The body is not JSON"},
@@ -111,7 +116,9 @@ API_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorOut, "description": "No such object, or one that is not yours"},
     409: {"model": ErrorOut, "description": "Refused in the object's current state"},
     422: {"model": ErrorOut | RequestProblems, "description": "The request does not fit, or its values are refused"},
+    503: {"model": ErrorOut, "description": "The database could not be reached: nothing was saved, try again"},
 }
+UNAVAILABLE = "The database could not be reached, so nothing was saved. Try again in a minute."
 
 
 def _is_api(request: Request) -> bool:
@@ -195,6 +202,19 @@ def create_app() -> FastAPI:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/sign-in?next={target}", status_code=303)
         return _error_page(request, status, exc.message)
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(request: Request, exc: OperationalError) -> Response:
+        """The database went away during the request (a dropped connection, a server restarting, a
+        lock held past the busy timeout): the request's transaction was rolled back, so nothing of it was
+        saved. Said in words, with when to try again, never as a bare 500."""
+        log.warning("database unavailable during %s %s: %s", request.method, request.url.path, exc.orig or exc)
+        headers = {"Retry-After": "30"}
+        if _is_api(request):
+            return JSONResponse({"error": "unavailable", "detail": UNAVAILABLE}, status_code=503, headers=headers)
+        page = _error_page(request, 503, UNAVAILABLE)
+        page.headers.update(headers)
+        return page
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
