@@ -143,6 +143,30 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return max(1, min(4, cores))
 
 
+# The page and API tests run on SQLite only, but for these modules: every route's own SQL meets PostgreSQL
+# in the permission matrix (each allowed request) and the OpenAPI fuzz; the inbox counts its queries on
+# both. The services and repositories (tests/db) and the flows run on both databases throughout.
+API_ON_BOTH = frozenset({"test_permission_matrix.py", "test_openapi_fuzz.py", "test_inbox_pages.py"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the PostgreSQL half of the page tests (tests/api) outside ``API_ON_BOTH``, about 100 s of
+    the suite's worker time for SQL the matrix and the fuzz already run on PostgreSQL; a test that asks
+    for PostgreSQL by name (``parametrize("db", ["postgresql"], indirect=True)``) keeps it."""
+    kept, left_out = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_pg = callspec is not None and callspec.params.get("db") == "postgresql"
+        by_name = any(m.args and m.args[0] == "db" for m in item.iter_markers("parametrize"))
+        if on_pg and item.path.parent.name == "api" and item.path.name not in API_ON_BOTH and not by_name:
+            left_out.append(item)
+        else:
+            kept.append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     global _pg_skipped
     if report.skipped and "postgresql" in report.nodeid:
