@@ -21,7 +21,7 @@ from plans.repositories.panel import PanelRepository
 from plans.repositories.plans import PlanRepository
 from plans.repositories.surveys import SurveyRepository
 from plans.schemas_panel import OutputName, PanelAdminView, YouSaidWeDid
-from plans.services.gap_comparison import plan_gap_comparison
+from plans.services.gap_comparison import gap_comparison
 from plans.services.lifecycle import load_plan
 from plans.services.panel_publishing import unpublished_outputs
 from plans.services.panel_record import exchanges, panel_record
@@ -100,6 +100,7 @@ def _comparison(session: Session, survey: Survey | None) -> SurveyComparisonOut 
     # questions changed since the baseline (or dropped, or new) are left out explicitly, each with why
     excluded = exclusions_for(session, survey)
     why = {e.question_id: e.explanation for e in excluded}
+    baseline = SurveyRepository(session).get(survey.baseline_id) if survey.baseline_id is not None else None
     return SurveyComparisonOut(
         title=survey.title,
         closed_at=survey.closed_at,
@@ -110,7 +111,7 @@ def _comparison(session: Session, survey: Survey | None) -> SurveyComparisonOut 
             ExcludedQuestionOut(question_id=e.question_id, question=e.question, why=e.explanation) for e in excluded
         ],
         response_rate=_rate(session, survey),
-        gaps=plan_gap_comparison(session, plan_id=survey.plan_id),
+        gaps=gap_comparison(session, baseline=baseline, repeat=survey, left_out=set(why)) if baseline else [],
     )
 
 
