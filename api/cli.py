@@ -86,6 +86,22 @@ def db_upgrade() -> None:
     typer.echo(f"database at head: {settings.resolved_database_url()}")
 
 
+@db_app.command("status")
+def db_status() -> None:
+    """Where the database stands against this version's newest schema; exits 1 if it needs an upgrade
+    (for deployment scripts: run ``coproduce db upgrade`` before starting the new version)."""
+    from plans.migrations import current, head, known
+
+    at, newest = current(settings.resolved_database_url()), head()
+    typer.echo(f"database: {at or 'not migrated'}; this version needs: {newest}")
+    if at is not None and not known(at):
+        typer.echo("the database was migrated by a newer version of coproduce: run that version", err=True)
+        raise typer.Exit(2)
+    if at != newest:
+        typer.echo("run `coproduce db upgrade` (after a backup) before starting this version", err=True)
+        raise typer.Exit(1)
+
+
 @plan_app.command("create")
 def plan_create(
     file: Annotated[Path, typer.Argument(help="A plan file (YAML), e.g. examples/citizen-voice-workforce.yaml")],
