@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.deps import SessionDep
 from api.guards import RefuseNul
 from api.pages import redirect, render
 from api.permissions import authorize, undeclared_routes
@@ -64,6 +65,7 @@ from api.routers import (
 )
 from api.web import mount_assets
 from plans.domain.errors import DomainError
+from plans.services import health
 
 STATUS_CODES = {
     "invalid": 422,
@@ -232,7 +234,15 @@ def create_app() -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
+        """Liveness: the process answers (it touches nothing else)."""
         return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz(session: SessionDep) -> JSONResponse:
+        """Readiness: the database answers and is at this version's schema (docs/operations.md)."""
+        state = health.readiness(session)
+        body = {"status": "ready" if state.ready else "not ready", "schema": state.schema, "reason": state.reason}
+        return JSONResponse(body, status_code=200 if state.ready else 503)
 
     @app.get("/accessibility", response_class=HTMLResponse, include_in_schema=False)
     def accessibility(request: Request) -> HTMLResponse:

@@ -242,13 +242,27 @@ def up(
 def web(
     host: Annotated[str, typer.Option()] = settings.web_host,
     port: Annotated[int, typer.Option()] = settings.web_port,
+    workers: Annotated[int, typer.Option(min=1, help="worker processes (production: one or two per core)")] = 1,
+    forwarded_allow_ips: Annotated[
+        str, typer.Option(help="proxies whose X-Forwarded-For/-Proto are trusted (comma-separated, or '*')")
+    ] = "127.0.0.1",
 ) -> None:
-    """Serve the web app only (against the configured database and Prefect API)."""
+    """Serve the web app only (against the configured database and Prefect API); docs/operations.md."""
     import uvicorn
 
     # no access log: survey links (/s/{token}) must not be logged with a time (docs/anonymity.md)
     app = "api.server:create_served_app"
-    uvicorn.run(app, factory=True, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 _register_access_commands()

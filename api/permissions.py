@@ -24,6 +24,7 @@ from plans.services.auth import Principal
 PERMISSIONS: dict[str, Rule] = {
     # health and sign-in
     "healthz": Rule.PUBLIC,
+    "readyz": Rule.PUBLIC,
     "sign_in_page": Rule.PUBLIC,
     "sign_in": Rule.PUBLIC,
     "request_link": Rule.PUBLIC,
