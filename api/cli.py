@@ -102,6 +102,20 @@ def db_status() -> None:
         raise typer.Exit(1)
 
 
+@db_app.command("backup")
+def db_backup(out: Annotated[Path, typer.Argument(help="the backup file to write (never overwritten)")]) -> None:
+    """A consistent backup of the database while it is in use (SQLite: online backup; PostgreSQL: pg_dump
+    custom format, restore with pg_restore). See docs/operations.md for rotation and restore drills."""
+    from plans.backup import BackupFailed, backup
+
+    try:
+        written = backup(settings.resolved_database_url(), out)
+    except BackupFailed as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backup written: {written} ({written.stat().st_size:,} bytes)")
+
+
 @plan_app.command("create")
 def plan_create(
     file: Annotated[Path, typer.Argument(help="A plan file (YAML), e.g. examples/citizen-voice-workforce.yaml")],
