@@ -102,6 +102,17 @@ def db_status() -> None:
         raise typer.Exit(1)
 
 
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="the revision to go back to ('base': no tables of ours)")],
+) -> None:
+    """Migrate the database back to an earlier schema (after a backup; docs/operations.md, Upgrades)."""
+    from plans.migrations import current, downgrade
+
+    downgrade(settings.resolved_database_url(), revision)
+    typer.echo(f"database at: {current(settings.resolved_database_url()) or 'base'}")
+
+
 @db_app.command("backup")
 def db_backup(out: Annotated[Path, typer.Argument(help="the backup file to write (never overwritten)")]) -> None:
     """A consistent backup of the database while it is in use (SQLite: online backup; PostgreSQL: pg_dump

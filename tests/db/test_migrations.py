@@ -118,6 +118,9 @@ class TestDbStatusCommand:
         after = runner.invoke(app, ["db", "status"])
         assert after.exit_code == 0, after.output
         assert f"database: {head()}" in after.output
+        back = runner.invoke(app, ["db", "downgrade", "base"])
+        assert back.exit_code == 0 and "database at: base" in back.output
+        assert current(fresh_url) is None
 
     def test_a_database_from_a_newer_version_is_named_as_such(
         self, fresh_url: str, monkeypatch: pytest.MonkeyPatch
