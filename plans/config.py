@@ -35,6 +35,12 @@ class Settings(BaseSettings):
         description="after a decision is committed, start a run of the plan-lifecycle deployment",
     )
     lifecycle_deployment: str = "plan-lifecycle/plan-lifecycle"
+    lifecycle_run_stale_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        description="a lifecycle run pending or running this long is presumed dead (its process was killed): "
+        "the reconcile flow marks it Crashed and starts a fresh run; runs take seconds",
+    )
     reporting_threshold: int = Field(default=11, ge=1)
     comment_threshold: int = Field(default=20, ge=1, description="fewest comments a group needs before any is shown")
     # crossed breakdowns every survey analysis adds to the single ones (JSON in the environment, e.g.
@@ -91,6 +97,15 @@ class Settings(BaseSettings):
         default=300.0,
         gt=0,
         description="a sender's claim on a batch; a sender that dies leaves its messages to others after this",
+    )
+    # retention (docs/retention.md): a survey's invitations, team links and emails to staff are deleted this
+    # many days after it closes, and a staff list once no survey needs it and this many days have passed
+    # since its last import and its organisation's last survey close; responses and findings are kept
+    personal_data_retention_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="days after a survey closes before its personal data (tokens, staff emails, staff list) goes",
     )
     # survey links are derived from this secret (HMAC), so the database holds only their hashes; keep it
     # stable while a survey is open, or links in reminders stop matching the invitations' hashes
