@@ -1,10 +1,11 @@
 """The coordinator's dashboard at national scale: page latency and SQL queries per page.
 
 Data: ``bench.national`` (1,000 plans over every stage, 200 organisations, 60,000 teams, seeded and
-deterministic). On SQLite the seeded file is cached under the user's cache directory, keyed by the
-parameters, the day (times in the data are relative to today) and the generator's source, and reused;
-on PostgreSQL (127.0.0.1:5432/test) the data goes into schemas of the bench's own
-(``bench_dashboard_<plans>``), created fresh and dropped at the end. Nothing else is touched.
+deterministic; without its staff lists and invitations, which no page reads). On SQLite the seeded file
+is cached under the user's cache directory, keyed by the parameters, the day (times in the data are
+relative to today) and the generator's source, and reused; on PostgreSQL (127.0.0.1:5432/test) the data
+goes into schemas of the bench's own (``bench_dashboard_<plans>``), created fresh and dropped at the
+end. Nothing else is touched.
 
 Latency: the real app as served (``api.server:create_served_app``) under uvicorn in a subprocess (one worker, access log
 off) on a free 127.0.0.1 port, a coordinator signed in by a session made directly in the database, and
@@ -141,7 +142,9 @@ def sqlite_database(plans: int, cache: bool, echo: Callable[[str], None]) -> Dat
             old.unlink()
         tmp = folder / f"{key}.tmp.db"
         echo(f"  seeding {plans} plans into {path} ...")
-        summary_ = seed(f"sqlite:///{tmp}", plans=plans, organisations=ORGANISATIONS, teams=TEAMS, seed=SEED)
+        summary_ = seed(
+            f"sqlite:///{tmp}", plans=plans, organisations=ORGANISATIONS, teams=TEAMS, seed=SEED, staff=False
+        )
         engine_for(f"sqlite:///{tmp}").dispose()  # closing the last connection folds the WAL into the file
         tmp.rename(path)
         seeded = summary_.seconds
@@ -173,7 +176,7 @@ def postgres_database(plans: int, echo: Callable[[str], None]) -> Database:
 
     try:
         echo(f"  seeding {plans} plans into PostgreSQL schema {schema} ...")
-        summary_ = seed(url, plans=plans, organisations=ORGANISATIONS, teams=TEAMS, seed=SEED)
+        summary_ = seed(url, plans=plans, organisations=ORGANISATIONS, teams=TEAMS, seed=SEED, staff=False)
         echo(f"  {summary_.describe()}")
         return Database("postgresql", url, plans, _sign_off_plan(url), _survey_plan(url), summary_.seconds, drop)
     except BaseException:

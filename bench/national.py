@@ -16,13 +16,21 @@ Determinism: every entity draws from its own ``random.Random`` seeded with ``(se
 times are relative to ``now`` (default: today at 00:00 UTC), so the same arguments give the same rows,
 and adding an entity later leaves the others unchanged.
 
+Staff (``staff=True``, the default; ``bench.national_staff``): every organisation's staff list, about
+1,000,000 people (each team's eligible headcount, 60,000 teams x ``mean_headcount`` 17, plus about 3%
+ineligible with a reason), and an invitation per eligible person for each open survey (about 1,100,000 at
+the default scale) with the token hashes the app stores for ``secret`` (default: the server's). They are
+most of the rows and of the time; benchmarks that read neither (the dashboard, the survey rates) pass
+``staff=False``.
+
 Responses: the real design point is about 1,000,000 responses a round. This generator writes a modest,
 configurable number per survey instead (``responses_per_open_survey``, default 200, and
-``responses_per_closed_survey``, default 40: about 80,000 in total at the default scale); the eligible
-headcounts do add up to about 1,000,000 staff (60,000 teams x ``mean_headcount`` 17). To go to national
-response volumes, raise those two numbers (each entity is a function with its row counts as parameters).
+``responses_per_closed_survey``, default 40: about 80,000 in total at the default scale), and marks as
+many invitations used. To go to national response volumes, raise those two numbers (each entity is a
+function with its row counts as parameters).
 
     python -m bench.national sqlite:////tmp/national.db [--plans 1000] [--organisations 200] [--teams 60000]
+                             [--seed 1] [--no-staff]
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select, text
 
+from bench.national_staff import write_invitations, write_staff
 from evaluation.compare import two_proportion_change
 from evaluation.findings import Question, findings
 from plans.domain.calendar import checkpoint_dates
@@ -179,6 +188,7 @@ class Scale:
     mean_headcount: int = 17
     responses_per_open_survey: int = 200
     responses_per_closed_survey: int = 40
+    staff: bool = True  # staff lists and the open surveys' invitations
 
 
 @dataclass
@@ -662,10 +672,11 @@ def write_survey_counters(w: Writer, survey_ids: list[int]) -> None:
     w.rows["survey_team_days"] += days.rowcount
 
 
-def write_surveys(w: Writer, sketches: list[PlanSketch], scale: Scale, seed: int, now: datetime) -> None:
+def write_surveys(w: Writer, sketches: list[PlanSketch], scale: Scale, seed: int, now: datetime) -> list[int]:
     """Baseline surveys of plans that reached the evidence survey, repeat surveys of plans that reached
     the repeat survey; open while the plan is in that stage. Responses are spread over the plan's
-    organisation's teams by headcount; closed surveys carry their findings (computed by ``evaluation``)."""
+    organisation's teams by headcount; closed surveys carry their findings (computed by ``evaluation``).
+    Returns the surveys' ids."""
     rng = _rng(seed, "surveys")
     sid = w.next_id(Survey)
     baselines: list[dict[str, Any]] = []
@@ -742,6 +753,7 @@ def write_surveys(w: Writer, sketches: list[PlanSketch], scale: Scale, seed: int
         p = owner[sid_]
         w.event(p.id, "survey_closed", s["closed_at"], p.version, dedupe_key=f"plan:{p.id}:survey:{s['kind']}:closed")
     w.write(SurveyFinding, found)
+    return [s["id"] for s in baselines + repeats]
 
 
 def _cumulative(values: list[int]) -> Iterator[int]:
@@ -962,8 +974,12 @@ def seed(
     now: datetime | None = None,
     responses_per_open_survey: int = 200,
     responses_per_closed_survey: int = 40,
+    staff: bool = True,
+    secret: bytes | None = None,
 ) -> SeedSummary:
-    """Migrate ``url`` to head and write national-scale data into it (one transaction)."""
+    """Migrate ``url`` to head and write national-scale data into it (one transaction). ``staff``: also the
+    staff lists and the open surveys' invitations, their tokens derived from ``secret`` (default: the
+    server's, ``settings.resolved_secret_key()``)."""
     from plans.db import engine_for
     from plans.migrations import upgrade
 
@@ -975,7 +991,12 @@ def seed(
         teams=teams,
         responses_per_open_survey=responses_per_open_survey,
         responses_per_closed_survey=responses_per_closed_survey,
+        staff=staff,
     )
+    if staff and secret is None:
+        from plans.config import settings
+
+        secret = settings.resolved_secret_key()
     now = now or datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     started = time.monotonic()
     upgrade(url)
@@ -985,12 +1006,16 @@ def seed(
         orgs = write_organisations(w, scale, seed)
         write_teams(w, orgs, scale, seed)
         write_people(w, orgs, scale, seed)
+        staff_lists = write_staff(w, orgs, seed) if staff else {}
         sketches = sketch_plans(orgs, scale, seed, now, w.next_id(Plan))
         write_plans(w, sketches, now, seed)
         write_history(w, sketches, seed)
         write_members(w, sketches)
         write_vision(w, sketches, seed)
-        write_surveys(w, sketches, scale, seed, now)
+        survey_ids = write_surveys(w, sketches, scale, seed, now)
+        if staff:
+            assert secret is not None
+            write_invitations(w, staff_lists, survey_ids, secret)
         write_recommendations(w, sketches, seed)
         write_sign_off(w, sketches, seed, now)
         write_evaluation(w, sketches, seed, now)
@@ -999,7 +1024,16 @@ def seed(
         if engine.dialect.name == "postgresql":
             _sequences_past_ids(
                 conn,
-                ["organisations", "people", "teams", "plans", "surveys", "recommendations", "sign_off_rounds"],
+                [
+                    "organisations",
+                    "people",
+                    "teams",
+                    "staff_members",
+                    "plans",
+                    "surveys",
+                    "recommendations",
+                    "sign_off_rounds",
+                ],
             )
     if engine.dialect.name == "postgresql":
         # as autovacuum would after a bulk load; only our tables (resolved in the URL's search_path)
@@ -1026,8 +1060,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--organisations", type=int, default=200)
     ap.add_argument("--teams", type=int, default=60000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-staff", action="store_true", help="without staff lists and invitations (much quicker)")
     a = ap.parse_args(argv)
-    summary = seed(a.url, plans=a.plans, organisations=a.organisations, teams=a.teams, seed=a.seed)
+    summary = seed(
+        a.url, plans=a.plans, organisations=a.organisations, teams=a.teams, seed=a.seed, staff=not a.no_staff
+    )
     print(summary.describe())
     return 0
 

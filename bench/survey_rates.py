@@ -39,14 +39,14 @@ DAYS = 28
 BATCH = 5000
 
 
-def national_survey(url: str, seed: int = 5) -> dict[str, Any]:
+def national_survey(url: str, seed: int = 5, organisations: int = 200, teams: int = 60000) -> dict[str, Any]:
     """Seed the national data (a few plans: the teams are what matter) and one open survey over every
     team, with its counters; returns the survey's id, a big directorate's id and the row counts."""
     from bench.national import seed as seed_national
     from plans.db import engine_for
     from plans.models import Plan, Survey, SurveyKind, SurveyTeam, SurveyTeamDay, Team
 
-    summary = seed_national(url, plans=20, seed=1)
+    summary = seed_national(url, plans=20, organisations=organisations, teams=teams, seed=1, staff=False)
     rng = random.Random(seed)
     now = datetime.now(UTC)
     engine = engine_for(url)
@@ -155,14 +155,14 @@ def time_services(url: str, data: dict[str, Any], repeats: int) -> dict[str, Any
     return out
 
 
-def run(dialect: str, repeats: int) -> dict[str, Any]:
+def run(dialect: str, repeats: int, organisations: int = 200, teams: int = 60000) -> dict[str, Any]:
     from plans.db import engine_for
 
     if dialect == "sqlite":
         folder = tempfile.mkdtemp(prefix="bench-survey-rates-")
         url = f"sqlite:///{Path(folder) / 'national.db'}"
         try:
-            data = national_survey(url)
+            data = national_survey(url, organisations=organisations, teams=teams)
             return {"data": data, "services": time_services(url, data, repeats)}
         finally:
             engine_for(url).dispose()
@@ -175,7 +175,7 @@ def run(dialect: str, repeats: int) -> dict[str, Any]:
         c.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
     url = f"{PG_BASE}?options=-csearch_path%3D{SCHEMA}"
     try:
-        data = national_survey(url)
+        data = national_survey(url, organisations=organisations, teams=teams)
         return {"data": data, "services": time_services(url, data, repeats)}
     finally:
         engine_for(url).dispose()
@@ -184,27 +184,58 @@ def run(dialect: str, repeats: int) -> dict[str, Any]:
         admin.dispose()
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.survey_rates", description=__doc__.split("\n")[0])
-    ap.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    ap.add_argument("--repeats", type=int, default=20)
-    ap.add_argument("--json", type=Path, default=RESULTS / "survey_rates.json")
-    a = ap.parse_args(argv)
+def measure(
+    db: str = "both", repeats: int = 20, organisations: int = 200, teams: int = 60000, echo: Any = print
+) -> dict[str, Any]:
+    """Seed and time on each database asked for (``db``: sqlite, postgresql or both)."""
     res: dict[str, Any] = {"machine": machine(), "by_db": {}}
-    for dialect in ["sqlite", "postgresql"] if a.db == "both" else [a.db]:
-        print(f"survey_rates [{dialect}]: seeding a national survey ...", flush=True)
-        res["by_db"][dialect] = got = run(dialect, a.repeats)
+    for dialect in ["sqlite", "postgresql"] if db == "both" else [db]:
+        echo(f"survey_rates [{dialect}]: seeding a national survey ...")
+        res["by_db"][dialect] = got = run(dialect, repeats, organisations, teams)
         d = got["data"]
-        print(
+        echo(
             f"  {d['teams']:,} teams, {d['eligible']:,} eligible, {d['responses']:,} responses "
             f"in {d['day_rows']:,} team-day rows"
         )
         for name, v in got["services"].items():
-            print(
+            echo(
                 f"  {name}: p50 {v['p50_ms']} ms, p95 {v['p95_ms']} ms, "
                 f"{v['statements']} statements, {v['rows_out']:,} rows out"
             )
+    res["repeats"] = repeats
     res["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    return res
+
+
+def rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str, bool | None]]:
+    """(figure, value, reference, ratio, goal, goal met) for ``python -m bench``'s table (no goal was set)."""
+    out: list[tuple[str, str, str, str, str, bool | None]] = []
+    n = res.get("repeats", "?")
+    for dialect, got in res["by_db"].items():
+        d = got["data"]
+        for name, v in got["services"].items():
+            out.append(
+                (
+                    f"[{dialect}] {name}, one survey of {d['teams']:,} teams (p50 of {n})",
+                    f"{v['p50_ms']:.1f} ms (p95 {v['p95_ms']:.1f})",
+                    f"{v['statements']} statements, {v['rows_out']:,} rows out",
+                    "-",
+                    "-",
+                    None,
+                )
+            )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.survey_rates", description=__doc__.split("\n")[0])
+    ap.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--organisations", type=int, default=200)
+    ap.add_argument("--teams", type=int, default=60000)
+    ap.add_argument("--json", type=Path, default=RESULTS / "survey_rates.json")
+    a = ap.parse_args(argv)
+    res = measure(a.db, a.repeats, a.organisations, a.teams, echo=lambda s: print(s, flush=True))
     a.json.parent.mkdir(parents=True, exist_ok=True)
     a.json.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     print(f"results in {a.json}")
