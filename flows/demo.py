@@ -17,21 +17,17 @@ from typing import Any
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.demo_people import People
+from flows.demo_steps import STEPS, Step, is_ready
 from flows.server import PrefectServer, flow_server, free_port, wait_for_deployment
 from plans.config import settings
 from plans.db import session_scope
-from plans.domain.panel_outputs import REPEAT_OUTPUT
 from plans.domain.stages import Stage
 from plans.files import load_plan_file
 from plans.migrations import upgrade
-from plans.models import SurveyKind, utcnow
+from plans.models import utcnow
 from plans.reports.render import write_report
 from plans.repositories.audit import AuditRepository
-from plans.repositories.evaluation import EvaluationRepository
-from plans.repositories.panel import PanelRepository
 from plans.repositories.plans import PlanRepository
-from plans.repositories.signoff import SignOffRepository
-from plans.repositories.surveys import SurveyRepository
 from plans.services import staff_lists
 from plans.services.actors import SYSTEM
 from plans.services.final_report import final_report
@@ -114,76 +110,17 @@ def _drive(example: Path) -> int:
     say(f"Created plan {plan_id}: {spec.plan.title} ({len(spec.teams)} teams, {staff})")
     people = People(plan_id, coordinator_id)
 
-    def stage_is(stage: Stage, extra: Callable[[Any], bool] = lambda s: True) -> Callable[[Any], bool]:
+    def step_ready(step: Step) -> Callable[[Any], bool]:
         def check(s: Any) -> bool:
             plan = PlanRepository(s).get(plan_id)
-            return plan is not None and plan.stage is stage and extra(s)
+            return plan is not None and is_ready(s, plan, step)
 
         return check
 
-    say("Vision: the working party adds statements and everyone agrees ...")
-    people.agree_vision()
-    wait_until(
-        "the baseline survey to open",
-        stage_is(
-            Stage.EVIDENCE_SURVEY, lambda s: SurveyRepository(s).for_plan(plan_id, SurveyKind.BASELINE) is not None
-        ),
-    )
-    n = people.answer_survey(SurveyKind.BASELINE, rate=0.64, lift=0.0)
-    say(f"Evidence survey: {n} staff answered")
-    wait_until(
-        "the analysis of the baseline",
-        stage_is(
-            Stage.RECOMMENDATIONS,
-            lambda s: bool(SurveyRepository(s).findings(SurveyRepository(s).for_plan(plan_id, SurveyKind.BASELINE).id)),
-        ),
-    )
-    people.add_expectations()
-    people.draft_recommendations()
-    say(
-        "Workshop: 17 sticky notes from 3 tables grouped into themes and dot-voted; recommendations drafted "
-        "from the themes and findings, with the learning plan and investment ledger, and sent for sign-off"
-    )
-    wait_until(
-        "sign-off of version 1",
-        stage_is(Stage.SIGN_OFF, lambda s: SignOffRepository(s).round_for(plan_id, 1) is not None),
-    )
-    people.sign_off(1, first_requests_changes=True)
-    say("Sign-off: an approver requested changes to version 1")
-    wait_until("the plan to return to recommendations", stage_is(Stage.RECOMMENDATIONS))
-    version = people.draft_recommendations(revised=True)
-    say(f"Recommendations revised: version {version}")
-    wait_until(
-        f"sign-off of version {version}",
-        stage_is(Stage.SIGN_OFF, lambda s: SignOffRepository(s).round_for(plan_id, version) is not None),
-    )
-    people.sign_off(version, first_requests_changes=False)
-    say(f"Sign-off: all approvers approved version {version}")
-    wait_until(
-        "the checkpoints to be scheduled",
-        stage_is(Stage.DELIVERY, lambda s: len(EvaluationRepository(s).checkpoints(plan_id)) > 0),
-    )
-    people.deliver()
-    say("Delivery: evidence and progress from the objectives' owners, and a formative report, at each checkpoint")
-    wait_until("summative evaluation", stage_is(Stage.SUMMATIVE_EVALUATION))
-    people.evaluate()
-    say(
-        "Summative evaluation: expectations judged on their evidence, benefits valued for ROI, "
-        "the panel reviewed, its challenge answered"
-    )
-    wait_until(
-        "the repeat survey to open",
-        stage_is(Stage.REPEAT_SURVEY, lambda s: SurveyRepository(s).for_plan(plan_id, SurveyKind.REPEAT) is not None),
-    )
-    n = people.answer_survey(SurveyKind.REPEAT, rate=0.7, lift=0.2)
-    say(f"Repeat survey: {n} staff answered")
-    wait_until(
-        "the repeat survey's comparison to be published to the citizen panel",
-        lambda s: PanelRepository(s).publication(plan_id, REPEAT_OUTPUT) is not None,
-    )
-    people.review_repeat()
-    say("Repeat survey: the citizen panel reviewed its comparison with the baseline")
-    wait_until("the plan to close", stage_is(Stage.CLOSED))
+    for step in STEPS:
+        wait_until(step.waiting_for, step_ready(step))
+        say(step.act(people))
+    wait_until("the plan to close", lambda s: PlanRepository(s).get(plan_id).stage is Stage.CLOSED)
     return plan_id
 
 
