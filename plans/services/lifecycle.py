@@ -197,17 +197,43 @@ def plans_needing_a_run(session: Session, *, now: datetime) -> list[int]:
     return [pid for pid in ids if needs_run(facts[pid], override_pending=pid in overridden)]
 
 
-def restart_stalled(session: Session, *, now: datetime) -> list[int]:
-    """Start a lifecycle run for every plan that needs one and has none in flight (a lost wake-up,
-    a crashed run, a survey whose end date passed). Returns the plans started."""
+@dataclass
+class Reconciled:
+    """What one reconcile pass did: plans started, runs presumed dead (marked so in Prefect), and plans
+    whose scheduled run no worker has taken (a pool with no worker: for a person to see, not to repair)."""
+
+    started: list[int] = field(default_factory=list)
+    presumed_dead: list[str] = field(default_factory=list)
+    waiting_for_worker: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[Any]]:
+        return asdict(self)
+
+
+def restart_stalled(session: Session, *, now: datetime) -> Reconciled:
+    """Start a lifecycle run for every plan that needs one and has none in flight (a lost wake-up, a
+    crashed run, a survey whose end date passed). A run pending or running past the stale bound is
+    presumed dead (its worker and process were killed, so nothing will ever report it ended): it is marked
+    so in Prefect and no longer holds its plan back, and the fresh run is keyed by the dead run, so two
+    reconcilers at once start one."""
+    done = Reconciled()
+    if not orchestration.prefect_configured():
+        return done
+    in_flight = orchestration.lifecycle_runs_in_flight(now)
+    restart_key: dict[str, str] = {}
+    for run in (r for r in in_flight if r.verdict == "dead"):
+        orchestration.mark_dead(run, now)  # refused only if the run ended meanwhile: over either way
+        done.presumed_dead.append(str(run.id))
+        restart_key[run.plan_uid] = f"after-{run.id}"
+    busy = {r.plan_uid for r in in_flight if r.verdict != "dead"}
+    late = {r.plan_uid for r in in_flight if r.verdict == "late"}
     needing = plans_needing_a_run(session, now=now)
-    if not needing:
-        return []
-    active = orchestration.plans_with_active_runs()
-    started = []
     for plan in PlanRepository(session).list_by_ids(needing):
-        if plan.uid not in active and orchestration.start_lifecycle_run(
-            plan.id, plan.uid, f"reconcile-{now:%Y%m%dT%H%M}"
-        ):
-            started.append(plan.id)
-    return started
+        if plan.uid in late:
+            done.waiting_for_worker.append(plan.id)
+        if plan.uid in busy:
+            continue
+        key = restart_key.get(plan.uid, f"reconcile-{now:%Y%m%dT%H%M}")
+        if orchestration.start_lifecycle_run(plan.id, plan.uid, key):
+            done.started.append(plan.id)
+    return done
