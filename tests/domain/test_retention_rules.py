@@ -119,9 +119,9 @@ class TestDecide:
 # ---- generated histories against a reference written the other way round --------------------------------
 
 days = st.one_of(st.none(), st.integers(min_value=-5, max_value=400))
-surveys_strategy = st.lists(
-    st.tuples(st.integers(1, 3), days, st.booleans()), max_size=6
-).map(lambda rows: [survey(i + 1, d, h, org) for i, (org, d, h) in enumerate(rows)])
+surveys_strategy = st.lists(st.tuples(st.integers(1, 3), days, st.booleans()), max_size=6).map(
+    lambda rows: [survey(i + 1, d, h, org) for i, (org, d, h) in enumerate(rows)]
+)
 lists_strategy = st.lists(st.tuples(st.integers(1, 3), days), max_size=3, unique_by=lambda t: t[0]).map(
     lambda rows: [staff_list(d, org) for org, d in rows]
 )
