@@ -1,142 +1,249 @@
-"""``python -m bench``: run the benchmarks, one after the other (never at once: 2 cores), print one
-table and write ``bench/results/latest.json``.
+"""``python -m bench``: run every benchmark the issues named, one after the other (never at once: 2 cores),
+print one table and write the results as JSON.
 
-Columns: figure | value | reference (measured in the same run) | ratio | goal. Spread is
-(max - min) / median over the repeats (3 warm demo runs; 3 rounds of the transition benchmark).
+Columns: figure | value | reference (measured in the same run) | ratio | goal (met / NOT MET). Each
+figure says what it is the median of (3 runs, rounds or repeats where the benchmark repeats; a few
+are one run, and say so).
 
-    python -m bench [--demo-runs 3] [--no-cold] [--home reuse|template|user] [--plans 20] [--rounds 3]
-                    [--dashboard-db sqlite|postgresql|both] [--dashboard-requests 100]
-                    [--only demo|transition|dashboard]
+    python -m bench                                   # everything at full scale (about an hour)
+    python -m bench --quick                           # small scales, a smoke run (a few minutes)
+    python -m bench --only chase,intake               # some of them (names: --list)
+    python -m bench --set dashboard.runs=5 --set intake.processes=1   # any keyword of a measure()
+    python -m bench --report bench/results/latest.json                # the table of saved results
+
+The flags of the first version still work: ``--demo-runs``, ``--no-cold``, ``--home``, ``--plans`` and
+``--rounds`` (transition), ``--dashboard-db``, ``--dashboard-requests``.
+
+Each benchmark is a module with ``measure(**keywords) -> dict`` (JSON-serialisable; its defaults are the
+full run) and ``rows(result) -> [(figure, value, reference, ratio, goal, goal met or None)]``; a result
+may list ``failures`` (things that went wrong, as opposed to goals missed). ``BENCHES`` below is the
+registry: one ``Bench(name, module, quick={...})`` line each. Each benchmark runs in a child process of
+its own (``--child``), so none inherits another's settings, environment or peak memory; one that raises
+or dies is reported as an ERROR row and the others still run. Results: ``bench/results/latest.json``
+(``quick.json`` with ``--quick``; ``--json PATH`` to choose). Exit status 1 if a benchmark raised or
+reported failures, else 0 (goals missed are in the table, not in the exit status).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
+import subprocess
 import sys
+import tempfile
 import time
+import traceback
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from bench import dashboard, demo_time, transition_cost
-from bench._common import RESULTS, machine
+from bench._common import RESULTS, ROOT, machine, sigint_default
+
+Row = tuple[str, str, str, str, str, bool | None]
 
 
-def _rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
-    rows = []
-    demo = res.get("demo_time")
-    if demo:
-        w, fr = demo["warm_wall_s"], demo["flow_runs"]
-        med = w["median"]
-        goal = f"< {demo_time.GOAL_SECONDS:.0f} s: {'met' if demo['goal_met'] else 'NOT MET'}"
-        if w["n"]:
-            value, ref = f"{med:.1f} s (spread {w['spread']:.0%})", f"min {w['min']:.1f} / max {w['max']:.1f} s"
+@dataclass(frozen=True)
+class Bench:
+    """A benchmark module and the keywords of its ``measure`` for a full and a ``--quick`` run."""
+
+    name: str
+    module: str
+    full: dict[str, Any] = field(default_factory=dict)
+    quick: dict[str, Any] = field(default_factory=dict)
+
+
+# In the order they run. Full runs use each module's own defaults unless ``full`` says otherwise.
+BENCHES = [
+    Bench("demo", "bench.demo_time", quick={"runs": 1, "cold": False}),
+    Bench("transition", "bench.transition_cost", quick={"plans": 6, "rounds": 1, "hb_plans": 0, "warmup": 1}),
+    Bench(
+        "dashboard",
+        "bench.dashboard",
+        full={"dbs": ["sqlite", "postgresql"]},
+        quick={"dbs": ["sqlite"], "runs": 1, "requests": 20, "warmup": 3, "plans": 100, "small_plans": 20},
+    ),
+    Bench("chase", "bench.chase", quick={"runs": 1, "organisations": 10, "teams": 2000}),
+    Bench("intake", "bench.intake", quick={"runs": 1, "requests": 300, "invitations": 2000}),
+    Bench("delivery", "bench.delivery", quick={"db": "sqlite", "messages": 20000, "seconds": 2, "rounds": 1}),
+    Bench(
+        "survey_rates", "bench.survey_rates", quick={"db": "sqlite", "repeats": 5, "organisations": 10, "teams": 2000}
+    ),
+    Bench("staff_import", "bench.staff_import", quick={"db": "sqlite", "rows": 20000, "teams": 1000}),
+    Bench("analysis_pipeline", "bench.analysis_pipeline", quick={"responses": 50000, "runs": 1}),
+    Bench("analysis_frame", "bench.analysis_frame", quick={"db": "sqlite", "responses": 5000, "repeats": 2}),
+    Bench("analysis_page", "bench.analysis_page", quick={"db": "sqlite", "groups": 300, "repeats": 3}),
+]
+
+
+def _value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text  # a bare word: a string
+
+
+def keywords(a: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Per benchmark, the keywords its ``measure`` gets: full or quick, then the old flags, then ``--set``."""
+    out = {b.name: dict(b.quick if a.quick else b.full) for b in BENCHES}
+    old = {
+        "demo": {"runs": a.demo_runs, "cold": False if a.no_cold else None, "home": a.home},
+        "transition": {"plans": a.plans, "rounds": a.rounds},
+        "dashboard": {
+            "dbs": {"both": ["sqlite", "postgresql"]}.get(a.dashboard_db, [a.dashboard_db]) if a.dashboard_db else None,
+            "requests": a.dashboard_requests,
+        },
+    }
+    for name, given in old.items():
+        out[name].update({k: v for k, v in given.items() if v is not None})
+    for setting in a.set:
+        target, _, value = setting.partition("=")
+        name, _, key = target.partition(".")
+        if name not in out or not key or not _:
+            raise SystemExit(f"--set {setting}: expected NAME.KEYWORD=VALUE with NAME one of {', '.join(out)}")
+        out[name][key] = _value(value)
+    return out
+
+
+def measure_here(module_name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Measure one benchmark in this process; an exception becomes an ``error`` entry."""
+    entry: dict[str, Any] = {"module": module_name, "keywords": kwargs}
+    try:
+        module = importlib.import_module(module_name)
+        entry["result"] = res = module.measure(**kwargs)
+        entry["rows"] = [list(r) for r in module.rows(res)]
+        entry["failures"] = list(res.get("failures") or [])
+    except (Exception, SystemExit) as e:  # one benchmark's failure must not stop the others
+        entry["error"] = f"{type(e).__name__}: {e}"
+        entry["traceback"] = traceback.format_exc()
+        print(entry["traceback"], file=sys.stderr)
+    return entry
+
+
+def run_one(bench: Bench, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Measure one benchmark in a child process of its own, so that none inherits another's settings,
+    environment, imports or peak memory; its output goes straight to ours."""
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="bench-suite-") as tmp:
+        out = Path(tmp) / "entry.json"
+        cmd = [sys.executable, "-m", "bench", "--child", bench.module, "--child-keywords", json.dumps(kwargs)]
+        done = subprocess.run([*cmd, "--child-out", str(out)], cwd=ROOT, check=False)
+        if out.exists():
+            entry = json.loads(out.read_text(encoding="utf-8"))
         else:
-            value, ref = "n/a (no warm run succeeded)", "-"
-        rows.append((f"demo wall, warm (median of {w['n']})", value, ref, "-", goal))
-        cold = demo.get("cold")
-        if cold and cold["ok"]:
-            ratio = f"{cold['wall_s'] / med:.2f}x" if med else "-"
-            ref = f"warm median {med:.1f} s" if med else "-"
-            rows.append(("demo wall, cold (fresh Prefect home)", f"{cold['wall_s']:.1f} s", ref, ratio, "-"))
-        failed = demo["failed_runs"]
-        runs = f"{fr['median']:.0f} (min {fr['min']:.0f}, max {fr['max']:.0f})" if fr["n"] else "n/a"
-        closed = "final_stage closed: " + (f"NO, FAILED: {', '.join(failed)}" if failed else "yes, every run")
-        rows.append(("demo lifecycle flow runs per demo", runs, "-", "-", closed))
-    tc = res.get("transition_cost")
-    if tc:
-        d, p, r, o = tc["direct_ms"], tc["prefect_ms"], tc["ratio"], tc["overhead_ms"]
-        n = tc["rounds"]
-        rows.append(
-            (
-                f"transition, direct services (median of {n})",
-                f"{d['median']:.1f} ms",
-                f"rounds {d['min']:.1f}-{d['max']:.1f} ms",
-                "1.00x",
-                "-",
-            )
-        )
-        rows.append(
-            (
-                f"transition, Prefect flow run (median of {n})",
-                f"{p['median']:.1f} ms",
-                f"direct {d['median']:.1f} ms",
-                f"{r['median']:.1f}x (spread {r['spread']:.0%})",
-                "-",
-            )
-        )
-        rows.append(
-            (
-                "Prefect overhead per transition",
-                f"{o['median']:.0f} ms",
-                f"rounds {o['min']:.0f}-{o['max']:.0f} ms",
-                "-",
-                "-",
-            )
-        )
-        hb = tc["prefect_default_heartbeat_ms"]
-        if hb["n"]:
-            rows.append(
-                (
-                    "transition, Prefect, default heartbeat",
-                    f"{hb['median']:.0f} ms",
-                    f"heartbeat off {p['median']:.0f} ms",
-                    f"{hb['median'] / p['median']:.1f}x",
-                    "-",
-                )
-            )
-        rows.append(("Prefect server start (SQLite, fresh home)", f"{tc['server_healthy_s']:.1f} s", "-", "-", "-"))
-    if res.get("dashboard"):
-        for figure, value, ref, ratio, goal, ok in dashboard.rows(res["dashboard"]):
-            rows.append((figure, value, ref, ratio, goal if ok is None else f"{goal}: {'met' if ok else 'NOT MET'}"))
-    return rows
+            entry = {"module": bench.module, "keywords": kwargs, "error": f"the child exited {done.returncode}"}
+    entry["seconds"] = round(time.monotonic() - started, 1)
+    return entry
 
 
-def table(rows: list[tuple[str, str, str, str, str]]) -> str:
+WIDEST = 100  # a cell longer than this is cut in the printed table (the JSON keeps it whole)
+
+
+def _cut(cell: str) -> str:
+    return cell if len(cell) <= WIDEST else cell[: WIDEST - 3] + "..."
+
+
+def table_rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str, str]]:
+    """The five columns, the goal with its verdict."""
+    out = []
+    for name, entry in results.items():
+        if "error" in entry:
+            out.append((f"{name}: ERROR", entry["error"][:100], "-", "-", "-"))
+            continue
+        for figure, value, ref, ratio, goal, ok in entry["rows"]:
+            verdict = goal if ok is None else f"{goal}: {'met' if ok else 'NOT MET'}"
+            out.append((_cut(figure), _cut(value), _cut(ref), ratio, verdict))
+        for failure in entry.get("failures", []):
+            out.append((f"{name}: FAILURE", failure[:100], "-", "-", "-"))
+    return out
+
+
+def table(rows: list[tuple[str, str, str, str, str]], markdown: bool = False) -> str:
     head = ("figure", "value", "reference (same run)", "ratio", "goal")
+    if markdown:
+        return "\n".join("| " + " | ".join(r) + " |" for r in [head, ("---",) * 5, *rows])
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
     fmt = " | ".join(f"{{:<{w}}}" for w in widths)
     line = "-+-".join("-" * w for w in widths)
     return "\n".join([fmt.format(*head), line, *(fmt.format(*r) for r in rows)])
 
 
-def main(argv: list[str] | None = None) -> int:
+def _commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
-    ap.add_argument("--demo-runs", type=int, default=3)
-    ap.add_argument("--no-cold", action="store_true")
-    ap.add_argument("--home", choices=sorted(demo_time.HOMES), default="reuse", help="see bench.demo_time")
-    ap.add_argument("--plans", type=int, default=20)
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--dashboard-db", choices=["sqlite", "postgresql", "both"], default="sqlite")
-    ap.add_argument("--dashboard-requests", type=int, default=100, help="timed requests per page and run")
-    ap.add_argument("--only", choices=["demo", "transition", "dashboard"])
-    a = ap.parse_args(argv)
+    ap.add_argument("--only", help="comma-separated names (see --list)")
+    ap.add_argument("--quick", action="store_true", help="small scales: a smoke run in a few minutes")
+    ap.add_argument("--set", action="append", default=[], metavar="NAME.KEYWORD=VALUE", help="a measure() keyword")
+    ap.add_argument("--list", action="store_true", help="the benchmarks and their quick keywords, then stop")
+    ap.add_argument("--json", type=Path, help="results file (default bench/results/latest.json, quick.json)")
+    ap.add_argument("--report", type=Path, metavar="JSON", help="print the table of saved results; measure nothing")
+    ap.add_argument("--markdown", action="store_true", help="the table in Markdown")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--child-keywords", default="{}", help=argparse.SUPPRESS)
+    ap.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
+    old = ap.add_argument_group("flags of the first version")
+    old.add_argument("--demo-runs", type=int)
+    old.add_argument("--no-cold", action="store_true")
+    old.add_argument("--home", choices=["reuse", "template", "user"], help="see bench.demo_time")
+    old.add_argument("--plans", type=int, help="transition: plans per round")
+    old.add_argument("--rounds", type=int, help="transition: rounds")
+    old.add_argument("--dashboard-db", choices=["sqlite", "postgresql", "both"])
+    old.add_argument("--dashboard-requests", type=int, help="timed requests per page and run")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = parser().parse_args(argv)
+    if a.child:
+        entry = measure_here(a.child, json.loads(a.child_keywords))
+        a.child_out.write_text(json.dumps(entry, default=str), encoding="utf-8")
+        return 0
+    if a.list:
+        for b in BENCHES:
+            print(f"{b.name:<18} {b.module:<26} full {b.full or 'defaults'}; quick {b.quick}")
+        return 0
+    if a.report:
+        saved = json.loads(a.report.read_text(encoding="utf-8"))
+        print(table(table_rows(saved["benchmarks"]), markdown=a.markdown))
+        return 0
+    names = [b.name for b in BENCHES]
+    chosen = names if not a.only else [n.strip() for n in a.only.split(",") if n.strip()]
+    unknown = sorted(set(chosen) - set(names))
+    if unknown:
+        raise SystemExit(f"python -m bench: unknown {', '.join(unknown)}; known: {', '.join(names)}")
+    args = keywords(a)
+    sigint_default()  # the servers the benchmarks start stop on SIGINT, even when we were started with it ignored
     started = time.monotonic()
-    res: dict[str, Any] = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
-    if a.only in (None, "demo"):
-        res["demo_time"] = demo_time.measure(a.demo_runs, cold=not a.no_cold, home=a.home)
-    if a.only in (None, "transition"):
-        res["transition_cost"] = transition_cost.measure(a.plans, a.rounds)
-    if a.only in (None, "dashboard"):
-        dbs = ["sqlite", "postgresql"] if a.dashboard_db == "both" else [a.dashboard_db]
-        res["dashboard"] = dashboard.measure(dbs, requests=a.dashboard_requests)
+    res: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _commit(),
+        "machine": machine(),
+        "quick": a.quick,
+        "command": "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv),
+        "benchmarks": {},
+    }
+    for bench in (b for b in BENCHES if b.name in chosen):
+        print(f"\n=== {bench.name} ({bench.module}, {args[bench.name] or 'defaults'})", flush=True)
+        res["benchmarks"][bench.name] = entry = run_one(bench, args[bench.name])
+        print(f"=== {bench.name}: {'ERROR' if 'error' in entry else 'done'} in {entry['seconds']:.0f} s", flush=True)
     res["bench_wall_s"] = round(time.monotonic() - started, 1)
+    res["loadavg_at_end"] = machine()["loadavg_at_start"]
+    out = a.json or RESULTS / ("quick.json" if a.quick else "latest.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=2, default=str) + "\n", encoding="utf-8")
     print()
-    if "demo_time" in res:
-        print(demo_time.report(res["demo_time"]), end="\n\n")
-    if "transition_cost" in res:
-        print(transition_cost.report(res["transition_cost"]), end="\n\n")
-    if "dashboard" in res:
-        print(dashboard.report(res["dashboard"]), end="\n\n")
-    print(table(_rows(res)))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "latest.json"
-    out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
-    print(f"\n(bench took {res['bench_wall_s']:.0f} s; results in {out.relative_to(RESULTS.parent.parent)})")
-    failed = res.get("demo_time", {}).get("failed_runs")
-    if failed:
-        print(f"FAILED demo runs: {', '.join(failed)} (see above)")
-    return 1 if failed else 0
+    print(table(table_rows(res["benchmarks"]), markdown=a.markdown))
+    load = f"load average {res['machine']['loadavg_at_start']} at the start, {res['loadavg_at_end']} at the end"
+    print(f"\n(bench took {res['bench_wall_s']:.0f} s, {load}; commit {res['commit']}; results in {out})")
+    bad = [n for n, e in res["benchmarks"].items() if "error" in e or e.get("failures")]
+    if bad:
+        print(f"FAILED: {', '.join(bad)} (see above)")
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

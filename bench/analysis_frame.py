@@ -265,7 +265,7 @@ WAYS: dict[str, Callable[[Any, str, int], pl.DataFrame]] = {
 }
 
 
-def measure(url: str, survey_id: int, repeats: int) -> dict[str, Any]:
+def measure_db(url: str, survey_id: int, repeats: int) -> dict[str, Any]:
     """Seconds per way (warm, ``repeats`` times each) and the frame's shape; the ways must agree."""
     from plans.db import engine_for, session_scope
     from plans.repositories.analysis import AnalysisRepository
@@ -348,7 +348,7 @@ def run(which: str, responses: int, repeats: int) -> dict[str, Any]:
             start = time.perf_counter()
             sid = seed(url, responses)
             seeded = time.perf_counter() - start
-            results["sqlite"] = {"seeded_s": round(seeded, 1), **measure(url, sid, repeats)}
+            results["sqlite"] = {"seeded_s": round(seeded, 1), **measure_db(url, sid, repeats)}
             engine_for(url).dispose()
     if which in ("postgresql", "both"):
         admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
@@ -361,13 +361,55 @@ def run(which: str, responses: int, repeats: int) -> dict[str, Any]:
             start = time.perf_counter()
             sid = seed(url, responses)
             seeded = time.perf_counter() - start
-            results["postgresql"] = {"seeded_s": round(seeded, 1), **measure(url, sid, repeats)}
+            results["postgresql"] = {"seeded_s": round(seeded, 1), **measure_db(url, sid, repeats)}
         finally:
             engine_for(url).dispose()
             with admin.connect() as c:
                 c.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
             admin.dispose()
     return results
+
+
+def measure(db: str = "both", responses: int = 100_000, repeats: int = 3) -> dict[str, Any]:
+    """Seed and time on each database asked for (``db``: sqlite, postgresql or both); the report."""
+    return {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "responses": responses,
+        "repeats": repeats,
+        "results": run(db, responses, repeats),
+    }
+
+
+def rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str, bool | None]]:
+    """(figure, value, reference, ratio, goal, goal met) for ``python -m bench``'s table (no goal was set);
+    the reference of ``responses_frame`` is the plainest way, JSON text decoded by Polars."""
+    out: list[tuple[str, str, str, str, str, bool | None]] = []
+    for dialect, got in res["results"].items():
+        frame, ref = got["responses_frame"], got["json_decode"]
+        whole, storing = got["analyse_survey"]["total_s"], got["analyse_survey"]["storing_s"]
+        n = f"{res['responses']:,} responses"
+        out.append(
+            (
+                f"[{dialect}] responses frame from the database, {n} (median of {frame['n']})",
+                f"{frame['median']:.2f} s",
+                f"JSON text + str.json_decode {ref['median']:.2f} s",
+                f"{frame['median'] / ref['median']:.2f}x",
+                "-",
+                None,
+            )
+        )
+        out.append(
+            (
+                f"[{dialect}] whole analysis of {n}, stored (median of {whole['n']})",
+                f"{whole['median']:.2f} s",
+                f"of which storing {storing['median']:.2f} s",
+                "-",
+                "-",
+                None,
+            )
+        )
+    return out
 
 
 def main() -> None:
@@ -377,12 +419,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path, default=RESULTS / "analysis_frame.json")
     args = parser.parse_args()
-    report = {
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "responses": args.responses,
-        "results": run(args.db, args.responses, args.repeats),
-    }
+    report = measure(args.db, args.responses, args.repeats)
     print(json.dumps(report, indent=2))
     args.json.write_text(json.dumps(report, indent=2) + "\n")
 

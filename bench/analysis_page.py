@@ -130,7 +130,7 @@ def seed(url: str, groups: int, rng_seed: int = 7) -> tuple[int, int]:
     return plan_id, len(rows)
 
 
-def measure(url: str, plan_id: int, groups: int, repeats: int) -> dict[str, Any]:
+def measure_db(url: str, plan_id: int, groups: int, repeats: int) -> dict[str, Any]:
     """Milliseconds per call (median, min, max, spread) of each way the page is asked for, warm."""
     from fastapi.testclient import TestClient
 
@@ -207,7 +207,7 @@ def run(which: str, groups: int, repeats: int) -> dict[str, Any]:
             start = time.perf_counter()
             plan_id, rows = seed(url, groups)
             results["sqlite"] = {"seeded_s": round(time.perf_counter() - start, 1), "finding_rows": rows,
-                                 **measure(url, plan_id, groups, repeats)}  # fmt: skip
+                                 **measure_db(url, plan_id, groups, repeats)}  # fmt: skip
             engine_for(url).dispose()
     if which in ("postgresql", "both"):
         admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
@@ -220,13 +220,47 @@ def run(which: str, groups: int, repeats: int) -> dict[str, Any]:
             start = time.perf_counter()
             plan_id, rows = seed(url, groups)
             results["postgresql"] = {"seeded_s": round(time.perf_counter() - start, 1), "finding_rows": rows,
-                                     **measure(url, plan_id, groups, repeats)}  # fmt: skip
+                                     **measure_db(url, plan_id, groups, repeats)}  # fmt: skip
         finally:
             engine_for(url).dispose()
             with admin.connect() as c:
                 c.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
             admin.dispose()
     return results
+
+
+def measure(db: str = "both", groups: int = 5000, repeats: int = 10) -> dict[str, Any]:
+    """Seed and time on each database asked for (``db``: sqlite, postgresql or both); the report."""
+    return {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "groups": groups,
+        "questions": len(QUESTIONS),
+        "repeats": repeats,
+        "results": run(db, groups, repeats),
+    }
+
+
+def rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str, bool | None]]:
+    """(figure, value, reference, ratio, goal, goal met) for ``python -m bench``'s table (no goal was set);
+    each figure's reference is the warm service call, measured in the same run."""
+    out: list[tuple[str, str, str, str, str, bool | None]] = []
+    for dialect, got in res["results"].items():
+        service = got["service"]["median"]
+        teams = f"{res['groups']:,} teams"
+        for name, what in (
+            ("service, cold", "analysis page's service, first view"),
+            ("service", "analysis page's service, warm"),
+            ("page", f"analysis page, HTML ({got.get('page_kb', '?')} KB)"),
+            ("json", "analysis, JSON"),
+        ):
+            x = got[name]
+            ref = "-" if name == "service" else f"service, warm {service:.0f} ms"
+            ratio = "-" if name == "service" else f"{x['median'] / service:.1f}x"
+            out.append(
+                (f"[{dialect}] {what}, {teams} (median of {x['n']})", f"{x['median']:.0f} ms", ref, ratio, "-", None)
+            )
+    return out
 
 
 def main() -> None:
@@ -236,13 +270,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--json", type=Path, default=RESULTS / "analysis_page.json")
     args = parser.parse_args()
-    report = {
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "groups": args.groups,
-        "questions": len(QUESTIONS),
-        "results": run(args.db, args.groups, args.repeats),
-    }
+    report = measure(args.db, args.groups, args.repeats)
     print(json.dumps(report, indent=2))
     args.json.write_text(json.dumps(report, indent=2) + "\n")
 

@@ -279,30 +279,53 @@ def main(argv: list[str] | None = None) -> int:
             rec = child_generate(a.dir, a.responses)
         print(json.dumps(rec))
         return 0
+    command = "python -m bench.analysis_pipeline " + " ".join(sys.argv[1:] if argv is None else argv)
+    try:
+        out = measure(a.responses, a.runs, a.profile, a.keep, a.timeout, command)
+    except RuntimeError as e:
+        print(e)
+        return 1
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text(json.dumps(out, indent=2) + "\n")
+    print_summary(out)
+    print(f"wrote {a.out}")
+    return 1 if out["failures"] else 0
 
+
+def measure(
+    responses: int = 1_000_000,
+    runs: int = 3,
+    profile: bool = False,
+    keep: str | None = None,
+    timeout: float = 1800.0,
+    command: str = "python -m bench",
+) -> dict[str, Any]:
+    """Generate the survey, then ``runs`` pipeline and pandas children interleaved, check their outputs
+    equal, profile if asked or a goal is missed; the results (``failures`` lists what went wrong)."""
     started = datetime.now(UTC).isoformat(timespec="seconds")
     mach = machine()
-    workdir = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="bench_pipeline_"))
+    workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="bench_pipeline_"))
     workdir.mkdir(parents=True, exist_ok=True)
-    print(f"load at start {mach['loadavg_at_start']}; generating {a.responses:,} responses ...", flush=True)
-    gen = spawn(["--child", "generate", "--dir", str(workdir), "--responses", str(a.responses)], a.timeout)
+    print(f"load at start {mach['loadavg_at_start']}; generating {responses:,} responses ...", flush=True)
+    gen = spawn(["--child", "generate", "--dir", str(workdir), "--responses", str(responses)], timeout)
     if not gen["ok"]:
-        print(f"generation failed: {gen['error']}")
-        return 1
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        raise RuntimeError(f"generation failed: {gen['error']}")
     print(
         f"  {gen['directorates']:,} directorates, {gen['teams_with_respondents']:,} teams with respondents "
         f"({gen['teams_under_11']:,} under 11), {gen['team_x_ethnicity_groups']:,} team x ethnicity groups",
         flush=True,
     )
-    runs: dict[str, list[dict[str, Any]]] = {"pipeline": [], "pandas": []}
+    by_impl: dict[str, list[dict[str, Any]]] = {"pipeline": [], "pandas": []}
     try:
-        for run in range(a.runs):
-            for impl in runs:
+        for run in range(runs):
+            for impl in by_impl:
                 args = ["--child", impl, "--data", gen["parquet"]] + (["--dir", str(workdir)] if run == 0 else [])
                 load = os.getloadavg()[0]
-                rec = spawn(args, a.timeout)
+                rec = spawn(args, timeout)
                 rec["load_before"] = round(load, 2)
-                runs[impl].append(rec)
+                by_impl[impl].append(rec)
                 shown = (
                     f"{rec['wall_s']:6.2f} s, peak {_gb(rec['ru_maxrss_bytes'])}"
                     if rec["ok"]
@@ -310,11 +333,11 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 print(f"  {impl:8s} run {run + 1}: {shown} (load {load:.2f})", flush=True)
         verified = (
-            spawn(["--child", "verify", "--dir", str(workdir)], a.timeout)
-            if runs["pipeline"][0]["ok"] and runs["pandas"][0]["ok"]
+            spawn(["--child", "verify", "--dir", str(workdir)], timeout)
+            if by_impl["pipeline"][0]["ok"] and by_impl["pandas"][0]["ok"]
             else {"ok": False, "error": "a first run failed"}
         )
-        results = {impl: summarise(r) for impl, r in runs.items()}
+        results = {impl: summarise(r) for impl, r in by_impl.items()}
         pipe, pand = results["pipeline"], results["pandas"]
         pm, dm = pipe["wall_s"]["median"], pand["wall_s"]["median"]
         ratio = dm / pm if pm and dm else None
@@ -323,19 +346,22 @@ def main(argv: list[str] | None = None) -> int:
             "under_4_GB": pipe["peak_ru_maxrss_bytes"] is not None and pipe["peak_ru_maxrss_bytes"] < GOAL_BYTES,
             "5x_pandas": ratio is not None and ratio >= GOAL_X,
         }
-        profile = (
-            spawn(["--child", "profile", "--data", gen["parquet"]], a.timeout)
-            if a.profile or not all(goals.values())
+        profiled = (
+            spawn(["--child", "profile", "--data", gen["parquet"]], timeout)
+            if profile or not all(goals.values())
             else None
         )
     finally:
-        if not a.keep:
+        if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
+    failures = [f"{impl}: {e}" for impl in by_impl for e in results[impl]["failures"]]
+    if not (verified.get("ok") and verified.get("equal")):
+        failures.append(f"pandas and pipeline outputs not verified equal: {verified}")
 
     out = {
         "benchmark": "analysis_pipeline",
         "started": started,
-        "command": "python -m bench.analysis_pipeline " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": command,
         "machine": mach,
         "load_at_end": [round(x, 2) for x in os.getloadavg()],
         "git": _git(),
@@ -350,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "goal": {"wall_s_lt": GOAL_S, "peak_rss_bytes_lt": GOAL_BYTES, "pandas_over_pipeline_ge": GOAL_X},
         "generation": {k: v for k, v in gen.items() if k not in ("parquet", "ok")},
-        "runs": runs,
+        "runs": by_impl,
         "results": results,
         "pandas_over_pipeline": {
             "median_ratio": ratio,
@@ -361,13 +387,56 @@ def main(argv: list[str] | None = None) -> int:
         },
         "goals_met": goals,
         "verification": verified,
-        "profile": profile,
+        "profile": profiled,
+        "failures": failures,
     }
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_text(json.dumps(out, indent=2) + "\n")
-    print_summary(out)
-    print(f"wrote {a.out}")
-    return 0 if verified.get("ok") and verified.get("equal") and not (pipe["failures"] or pand["failures"]) else 1
+    return out
+
+
+def rows(out: dict[str, Any]) -> list[tuple[str, str, str, str, str, bool | None]]:
+    """(figure, value, reference, ratio, goal, goal met) for ``python -m bench``'s table: the pipeline
+    against pandas doing the same outputs in the same run."""
+    res, g = out["results"], out["goals_met"]
+    pipe, pand = res["pipeline"], res["pandas"]
+    w, pw = pipe["wall_s"], pand["wall_s"]
+    n = f"{out['generation'].get('responses', '?'):,} responses" if out.get("generation") else "?"
+    if not w["n"] or not pw["n"]:
+        return [(f"survey analysis, {n}", "FAILED", "; ".join(out["failures"])[:80], "-", "-", False)]
+    ratio = out["pandas_over_pipeline"]["median_ratio"]
+    return [
+        (
+            f"survey analysis, {n}, read + analyse (median of {w['n']})",
+            f"{w['median']:.2f} s (runs {w['min']:.2f}-{w['max']:.2f})",
+            f"pandas {pw['median']:.2f} s",
+            f"{ratio:.2f}x faster",
+            f"< {GOAL_S:.0f} s",
+            g["under_10_s"],
+        ),
+        (
+            "survey analysis, pandas time / pipeline time (medians)",
+            f"{ratio:.2f}x",
+            f"frame work alone {out['pandas_over_pipeline']['median_ratio_without_pattern']:.2f}x",
+            "-",
+            f">= {GOAL_X:.0f}x",
+            g["5x_pandas"],
+        ),
+        (
+            "survey analysis, peak memory (RSS)",
+            _gb(pipe["peak_ru_maxrss_bytes"]),
+            f"pandas {_gb(pand['peak_ru_maxrss_bytes'])}",
+            "-",
+            f"< {GOAL_BYTES / 1e9:.0f} GB",
+            g["under_4_GB"],
+        ),
+        (
+            "survey analysis: pandas and pipeline outputs equal",
+            "yes" if out["verification"].get("equal") else "NO",
+            "-",
+            "-",
+            "equal",
+            bool(out["verification"].get("equal")),
+        ),
+    ]
 
 
 def print_summary(out: dict[str, Any]) -> None:

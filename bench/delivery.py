@@ -306,6 +306,67 @@ def measure_db(dialect: str, a: argparse.Namespace, echo: Callable[[str], None])
     return out
 
 
+def measure(
+    db: str = "postgresql",
+    messages: int = 1_000_000,
+    seconds: float = 10.0,
+    rounds: int = 3,
+    batch: int = 500,
+    connections: int = 4,
+    bare: int = 3000,
+    due_index: bool = False,
+    echo: Callable[[str], None] = lambda s: print(s, flush=True),
+) -> dict[str, Any]:
+    """Every database asked for (``db``: postgresql, sqlite or both); the results written to JSON."""
+    a = argparse.Namespace(
+        messages=messages,
+        seconds=seconds,
+        rounds=rounds,
+        batch=batch,
+        connections=connections,
+        bare=bare,
+        due_index=due_index,
+    )
+    res: dict[str, Any] = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
+    res["args"] = {"db": db, **vars(a)}
+    dbs = ["postgresql", "sqlite"] if db == "both" else [db]
+    res["results"] = [measure_db(d, a, echo) for d in dbs]
+    return res
+
+
+def rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str, bool | None]]:
+    """(figure, value, reference, ratio, goal, goal met) for ``python -m bench``'s table (no goal was set;
+    the reference is bare smtplib to the same server in the same run)."""
+    out: list[tuple[str, str, str, str, str, bool | None]] = []
+    for r in res["results"]:
+        bare = r["bare_smtp_per_second"]["median"]
+        for phase, words in (("head", "full outbox"), ("halfway", "half sent")):
+            for n in r["connections"]:
+                x = r[f"{phase}/{n}"]["per_second"]
+                out.append(
+                    (
+                        f"[{r['dialect']}] delivery, {words}, {n} SMTP connection{'s' if n > 1 else ''} "
+                        f"(median of {x['n']})",
+                        f"{x['median']:.0f} messages/s ({r['messages']:,} queued)",
+                        f"bare smtplib {bare:.0f}/s",
+                        f"{x['median'] / bare:.2f}x",
+                        "-",
+                        None,
+                    )
+                )
+        out.append(
+            (
+                f"[{r['dialect']}] delivery: accepted by the server = marked sent",
+                f"{r['server_accepted']:,} = {r['marked_sent']:,}",
+                "-",
+                "-",
+                "equal",
+                r["server_accepted"] == r["marked_sent"],
+            )
+        )
+    return out
+
+
 def report(results: list[dict[str, Any]]) -> str:
     lines = []
     for r in results:
@@ -342,10 +403,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.smtp_server:
         serve_smtp()
         return 0
-    res: dict[str, Any] = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine()}
-    res["args"] = {k: str(v) for k, v in vars(a).items() if k != "smtp_server"}
-    dbs = ["postgresql", "sqlite"] if a.db == "both" else [a.db]
-    res["results"] = [measure_db(d, a, lambda s: print(s, flush=True)) for d in dbs]
+    res = measure(a.db, a.messages, a.seconds, a.rounds, a.batch, a.connections, a.bare, a.due_index)
     print()
     print(report(res["results"]))
     a.json.parent.mkdir(parents=True, exist_ok=True)

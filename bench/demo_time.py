@@ -210,6 +210,7 @@ def measure(
         results["warm"] = warm
         ok = [r for r in warm if r["ok"]]
         results["failed_runs"] = [r["label"] for r in [results.get("cold"), *warm] if r and not r["ok"]]
+        results["failures"] = [f"demo run '{label}' failed" for label in results["failed_runs"]]
         results["warm_wall_s"] = summary([r["wall_s"] for r in ok])
         results["flow_runs"] = summary([float(r["flow_runs"]) for r in ok])
         med = results["warm_wall_s"]["median"]
@@ -235,6 +236,29 @@ def _line(r: dict[str, Any]) -> str:
         f"{r['flow_run_states']}, final_stage={r['final_stage']}{extra}"
         + (f"; kept in {r['kept']}" if r.get("kept") else "")
     )
+
+
+def rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str, bool | None]]:
+    """(figure, value, reference, ratio, goal, goal met) for ``python -m bench``'s table."""
+    out: list[tuple[str, str, str, str, str, bool | None]] = []
+    w, fr = res["warm_wall_s"], res["flow_runs"]
+    med = w["median"]
+    goal = f"< {GOAL_SECONDS:.0f} s"
+    if w["n"]:
+        value, ref = f"{med:.1f} s (spread {w['spread']:.0%})", f"min {w['min']:.1f} / max {w['max']:.1f} s"
+    else:
+        value, ref = "n/a (no warm run succeeded)", "-"
+    out.append((f"demo wall, warm (median of {w['n']})", value, ref, "-", goal, res["goal_met"]))
+    cold = res.get("cold")
+    if cold and cold["ok"]:
+        ratio = f"{cold['wall_s'] / med:.2f}x" if med else "-"
+        ref = f"warm median {med:.1f} s" if med else "-"
+        out.append(("demo wall, cold (fresh Prefect home)", f"{cold['wall_s']:.1f} s", ref, ratio, "-", None))
+    failed = res["failed_runs"]
+    runs = f"{fr['median']:.0f} (min {fr['min']:.0f}, max {fr['max']:.0f})" if fr["n"] else "n/a"
+    closed = "plan closed, every run" if not failed else f"plan closed, every run (FAILED: {', '.join(failed)})"
+    out.append(("demo lifecycle flow runs per demo", runs, "-", "-", closed, not failed))
+    return out
 
 
 def report(res: dict[str, Any]) -> str:

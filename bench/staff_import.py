@@ -54,7 +54,7 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(url: str, path: Path, teams: int) -> dict[str, Any]:
+def measure_db(url: str, path: Path, teams: int) -> dict[str, Any]:
     """Seed the organisation and teams at ``url``, then import the list twice; times and memory."""
     from plans.db import engine_for, session_scope
     from plans.migrations import upgrade
@@ -95,6 +95,76 @@ def measure(url: str, path: Path, teams: int) -> dict[str, Any]:
     return out
 
 
+def measure(db: str = "both", rows: int = 1_000_000, teams: int = 60_000) -> dict[str, Any]:
+    """Write the CSV, then import it on each database asked for (``db``: sqlite, postgresql or both)."""
+    result: dict[str, Any] = {"machine": machine(), "rows": rows, "teams": teams}
+    with tempfile.TemporaryDirectory(prefix="bench-staff-") as tmp:
+        path = Path(tmp) / "staff.csv"
+        started = time.perf_counter()
+        write_csv(path, rows, teams)
+        print(f"wrote {path.stat().st_size / 2**20:.0f} MB in {time.perf_counter() - started:.0f} s", flush=True)
+        if db in ("sqlite", "both"):
+            print("SQLite:", flush=True)
+            result["sqlite"] = measure_db(f"sqlite:///{tmp}/staff.db", path, teams)
+        if db in ("postgresql", "both"):
+            print("PostgreSQL:", flush=True)
+            schema = "bench_staff_import"
+            admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+            with admin.connect() as c:
+                c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                c.execute(text(f'CREATE SCHEMA "{schema}"'))
+            try:
+                result["postgresql"] = measure_db(f"{PG_BASE}?options=-csearch_path%3D{schema}", path, teams)
+            finally:
+                with admin.connect() as c:
+                    c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                admin.dispose()
+    return result
+
+
+def rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str, bool | None]]:
+    """(figure, value, reference, ratio, goal, goal met) for ``python -m bench``'s table (one run each; no
+    goal was set). The reference of the replacing import is the first one."""
+    out: list[tuple[str, str, str, str, str, bool | None]] = []
+    for dialect in ("sqlite", "postgresql"):
+        got = res.get(dialect)
+        if not got:
+            continue
+        first, again = got["first"], got["replace"]
+        size = f"{res['rows']:,} staff, {res['teams']:,} teams"
+        out.append(
+            (
+                f"[{dialect}] staff list import, {size} (one run)",
+                f"{first['seconds']:.1f} s",
+                f"{first['rows_per_second']:,} rows/s",
+                "-",
+                "-",
+                None,
+            )
+        )
+        out.append(
+            (
+                f"[{dialect}] staff list import replacing it (one run)",
+                f"{again['seconds']:.1f} s",
+                f"first import {first['seconds']:.1f} s",
+                f"{again['seconds'] / first['seconds']:.2f}x",
+                "-",
+                None,
+            )
+        )
+        out.append(
+            (
+                f"[{dialect}] staff list import, peak memory growth",
+                f"{first['peak_growth_mb']:.0f} MB",
+                f"peak RSS {got['replace']['peak_rss_mb']:.0f} MB",
+                "-",
+                "-",
+                None,
+            )
+        )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the measurement on the chosen databases and print a JSON summary."""
     import json
@@ -104,28 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--teams", type=int, default=60_000)
     args = parser.parse_args(argv)
-    result: dict[str, Any] = {"machine": machine(), "rows": args.rows, "teams": args.teams}
-    with tempfile.TemporaryDirectory(prefix="bench-staff-") as tmp:
-        path = Path(tmp) / "staff.csv"
-        started = time.perf_counter()
-        write_csv(path, args.rows, args.teams)
-        print(f"wrote {path.stat().st_size / 2**20:.0f} MB in {time.perf_counter() - started:.0f} s", flush=True)
-        if args.db in ("sqlite", "both"):
-            print("SQLite:", flush=True)
-            result["sqlite"] = measure(f"sqlite:///{tmp}/staff.db", path, args.teams)
-        if args.db in ("postgresql", "both"):
-            print("PostgreSQL:", flush=True)
-            schema = "bench_staff_import"
-            admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
-            with admin.connect() as c:
-                c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-                c.execute(text(f'CREATE SCHEMA "{schema}"'))
-            try:
-                result["postgresql"] = measure(f"{PG_BASE}?options=-csearch_path%3D{schema}", path, args.teams)
-            finally:
-                with admin.connect() as c:
-                    c.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-                admin.dispose()
+    result = measure(args.db, args.rows, args.teams)
     print(json.dumps(result, indent=2))
     if args.rows == 1_000_000 and args.db == "both":
         (RESULTS / "staff_import.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -226,6 +226,52 @@ def measure(
     return res
 
 
+def rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str, bool | None]]:
+    """(figure, value, reference, ratio, goal, goal met) for ``python -m bench``'s table (no goal was set)."""
+    d, p, r, o = res["direct_ms"], res["prefect_ms"], res["ratio"], res["overhead_ms"]
+    n = res["rounds"]
+    out: list[tuple[str, str, str, str, str, bool | None]] = [
+        (
+            f"transition, direct services (median of {n} rounds)",
+            f"{d['median']:.1f} ms",
+            f"rounds {d['min']:.1f}-{d['max']:.1f} ms",
+            "1.00x",
+            "-",
+            None,
+        ),
+        (
+            f"transition, Prefect flow run (median of {n} rounds)",
+            f"{p['median']:.1f} ms",
+            f"direct {d['median']:.1f} ms",
+            f"{r['median']:.1f}x (spread {r['spread']:.0%})",
+            "-",
+            None,
+        ),
+        (
+            "Prefect overhead per transition",
+            f"{o['median']:.0f} ms",
+            f"rounds {o['min']:.0f}-{o['max']:.0f} ms",
+            "-",
+            "-",
+            None,
+        ),
+    ]
+    hb = res["prefect_default_heartbeat_ms"]
+    if hb["n"]:
+        out.append(
+            (
+                "transition, Prefect, default heartbeat",
+                f"{hb['median']:.0f} ms",
+                f"heartbeat off {p['median']:.0f} ms",
+                f"{hb['median'] / p['median']:.1f}x",
+                "-",
+                None,
+            )
+        )
+    out.append(("Prefect server start (SQLite, fresh home)", f"{res['server_healthy_s']:.1f} s", "-", "-", "-", None))
+    return out
+
+
 def report(res: dict[str, Any]) -> str:
     r, o = res["ratio"], res["overhead_ms"]
     d, p, hb = res["direct_ms"], res["prefect_ms"], res["prefect_default_heartbeat_ms"]
