@@ -54,6 +54,9 @@ def _register_access_commands() -> None:
     from api.cli_report import plan_report
 
     plan_app.command("report")(plan_report)
+    from api.cli_retention import retention_app
+
+    app.add_typer(retention_app, name="retention")
 
 
 EXIT_CODES = {

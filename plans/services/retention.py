@@ -115,6 +115,27 @@ class RetentionReport:
             "failed": self.failed,
         }
 
+    def lines(self) -> list[str]:
+        """The run in a few lines of counts (the flow's log and artifact, the CLI's output)."""
+        verb = "would delete" if self.dry_run else "deleted"
+        out = [
+            f"retention {self.retention_days} day(s), as of {self.now:%Y-%m-%d %H:%M} UTC"
+            + (" (dry run)" if self.dry_run else "")
+            + ":"
+        ]
+        for s in self.surveys:
+            out.append(
+                f"- survey {s.survey_id} ({s.kind}, {s.reason}): {verb} {s.invitations} invitation(s), "
+                f"{s.team_links} team link(s), {s.messages_sent} sent and {s.messages_unsent} unsent email(s) to "
+                f"invitees, {s.leavers} leaver(s) from the staff list"
+            )
+        out += [f"- staff list of {o.organisation} ({o.reason}): {verb} {o.staff} staff" for o in self.staff_lists]
+        if not self.surveys and not self.staff_lists:
+            out.append("- nothing is due")
+        out += [f"- kept: {k}" for k in self.kept]
+        out += [f"- FAILED: {f}" for f in self.failed]
+        return out
+
 
 def review(session: Session, *, now: datetime, period: timedelta) -> Decision:
     """The verdict on every survey holding personal data and every staff list, as of ``now``."""

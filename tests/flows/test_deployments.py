@@ -39,7 +39,14 @@ def _prefect(args: list[str], api: str) -> subprocess.CompletedProcess[str]:
 class TestPrefectYaml:
     def test_every_flow_module_has_a_deployment(self) -> None:
         names = {d["name"] for d in declared()}
-        assert names == {"plan-lifecycle", "analyse-survey", "reconcile", "deliver-outbox", "chase"}
+        assert names == {
+            "plan-lifecycle",
+            "analyse-survey",
+            "reconcile",
+            "deliver-outbox",
+            "chase",
+            "purge-personal-data",
+        }
         served = {d.name: d for d in runner_deployments()}
         assert set(served) == names
         assert served["reconcile"].schedules and not served["plan-lifecycle"].schedules
@@ -47,6 +54,8 @@ class TestPrefectYaml:
         assert [s.schedule.interval.total_seconds() for s in served["deliver-outbox"].schedules] == [60]  # type: ignore[union-attr]
         (daily,) = [s.schedule for s in served["chase"].schedules]
         assert (daily.cron, daily.timezone) == ("0 9 * * *", "Europe/London")  # type: ignore[union-attr]
+        (nightly,) = [s.schedule for s in served["purge-personal-data"].schedules]
+        assert (nightly.cron, nightly.timezone) == ("30 2 * * *", "Europe/London")  # type: ignore[union-attr]
 
     def test_deploy_all_and_the_schedule_creates_runs(self, prefect_api: str) -> None:
         pool = _prefect(["work-pool", "create", "coproduce", "--type", "process", "--overwrite"], prefect_api)
@@ -67,6 +76,10 @@ class TestPrefectYaml:
             daily = client.read_deployment_by_name("chase/chase")
             assert [(s.schedule.cron, s.schedule.timezone) for s in daily.schedules] == [  # type: ignore[union-attr]
                 ("0 9 * * *", "Europe/London")
+            ]
+            retention = client.read_deployment_by_name("purge-personal-data/purge-personal-data")
+            assert [(s.schedule.cron, s.schedule.timezone) for s in retention.schedules] == [  # type: ignore[union-attr]
+                ("30 2 * * *", "Europe/London")
             ]
             reconcile = client.read_deployment_by_name("reconcile/reconcile")
             assert [s.schedule.interval.total_seconds() for s in reconcile.schedules] == [300]  # type: ignore[union-attr]
