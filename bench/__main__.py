@@ -209,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if a.report:
         saved = json.loads(a.report.read_text(encoding="utf-8"))
+        if "benchmarks" not in saved:
+            raise SystemExit(f"{a.report}: not a results file of this version of python -m bench (no 'benchmarks')")
         print(table(table_rows(saved["benchmarks"]), markdown=a.markdown))
         return 0
     names = [b.name for b in BENCHES]
