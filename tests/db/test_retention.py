@@ -203,3 +203,29 @@ class TestConcurrentRuns:
         assert leavers == 1 and sum(p.staff for r in reports for p in r.staff_lists) == world.staff - leavers
         assert len(events(SURVEY_PURGED)) == 2 and len(events(STAFF_LIST_PURGED)) == 1
         assert count(SurveyInvitation) == 0 and count(StaffMember) == 0 and staff_messages() == 0
+
+
+class TestFailure:
+    def test_a_failed_purge_is_rolled_back_whole_and_the_others_go_on(
+        self, world: RetentionWorld, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        add_repeat(world, closed_at=CLOSED)
+        real = retention.RetentionRepository.team_links
+
+        def failing(self: retention.RetentionRepository, survey_id: int, *, delete_them: bool) -> int:
+            if survey_id == world.repeat_id and delete_them:
+                raise RuntimeError("the disk is full")
+            return real(self, survey_id, delete_them=delete_them)
+
+        monkeypatch.setattr(retention.RetentionRepository, "team_links", failing)
+        report = run()
+        assert [p.survey_id for p in report.surveys] == [world.survey_id]
+        assert report.failed[0] == f"survey {world.repeat_id}: RuntimeError: the disk is full"
+        # the repeat's invitations, deleted before the failure, came back with the rollback
+        assert count(SurveyInvitation, SurveyInvitation.survey_id == world.repeat_id) == world.staff - 1
+        # so the list waits: deleting around the repeat's invitations would leave it half there
+        assert report.staff_lists == [] and "invitations remain" in report.failed[1]
+        assert count(StaffMember) == world.staff - 1 and len(events(SURVEY_PURGED)) == 1
+        monkeypatch.setattr(retention.RetentionRepository, "team_links", real)
+        retry = run()
+        assert [p.survey_id for p in retry.surveys] == [world.repeat_id] and retry.staff_lists[0].staff == 13
