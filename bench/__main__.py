@@ -17,11 +17,13 @@ The flags of the first version still work: ``--demo-runs``, ``--no-cold``, ``--h
 Each benchmark is a module with ``measure(**keywords) -> dict`` (JSON-serialisable; its defaults are the
 full run) and ``rows(result) -> [(figure, value, reference, ratio, goal, goal met or None)]``; a result
 may list ``failures`` (things that went wrong, as opposed to goals missed). ``BENCHES`` below is the
-registry: one ``Bench(name, module, quick={...})`` line each. Each benchmark runs in a child process of
-its own (``--child``), so none inherits another's settings, environment or peak memory; one that raises
-or dies is reported as an ERROR row and the others still run. Results: ``bench/results/latest.json``
-(``quick.json`` with ``--quick``; ``--json PATH`` to choose). Exit status 1 if a benchmark raised or
-reported failures, else 0 (goals missed are in the table, not in the exit status).
+registry: one ``Bench(name, module, quick={...})`` line each (``cli=True`` for a module whose ``measure``
+takes its own argparse namespace: then its ``main(argv)`` runs with the keywords as options). Each
+benchmark runs in a child process of its own (``--child``), so none inherits another's settings,
+environment or peak memory; one that raises or dies is reported as an ERROR row and the others still
+run. Results: ``bench/results/latest.json`` (``quick.json`` with ``--quick``; ``--json PATH`` to
+choose). Exit status 1 if a benchmark raised or reported failures, else 0 (goals missed are in the
+table, not in the exit status).
 """
 
 from __future__ import annotations
@@ -52,6 +54,9 @@ class Bench:
     module: str
     full: dict[str, Any] = field(default_factory=dict)
     quick: dict[str, Any] = field(default_factory=dict)
+    # the module's measure takes its own argparse namespace: run its main(argv) with the keywords as
+    # options (``{"seconds": 60, "keep": True}`` -> ``--seconds 60 --keep``) and ``--json FILE``, then read FILE
+    cli: bool = False
 
 
 # In the order they run. Full runs use each module's own defaults unless ``full`` says otherwise.
@@ -74,6 +79,20 @@ BENCHES = [
     Bench("analysis_pipeline", "bench.analysis_pipeline", quick={"responses": 50000, "runs": 1}),
     Bench("analysis_frame", "bench.analysis_frame", quick={"db": "sqlite", "responses": 5000, "repeats": 2}),
     Bench("analysis_page", "bench.analysis_page", quick={"db": "sqlite", "groups": 300, "repeats": 3}),
+    Bench(
+        "soak",
+        "bench.soak",
+        quick={
+            "seconds": 30,
+            "rate": 20,
+            "plans": 300,
+            "organisations": 30,
+            "teams": 3000,
+            "warmup": 5,
+            "database": "bench_soak_quick",
+        },
+        cli=True,
+    ),
 ]
 
 
@@ -106,12 +125,31 @@ def keywords(a: argparse.Namespace) -> dict[str, dict[str, Any]]:
     return out
 
 
-def measure_here(module_name: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+def options(kwargs: dict[str, Any]) -> list[str]:
+    """``{"seconds": 60, "keep": True, "db": "sqlite"}`` -> ``--seconds 60 --keep --db sqlite``."""
+    out = []
+    for key, value in kwargs.items():
+        flag = "--" + key.replace("_", "-")
+        if value is True:
+            out.append(flag)
+        elif value is not False and value is not None:
+            out += [flag, str(value)]
+    return out
+
+
+def _via_cli(module: Any, kwargs: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
+        out = Path(tmp) / "result.json"
+        entry["exit_status"] = module.main([*options(kwargs), "--json", str(out)])
+        return dict(json.loads(out.read_text(encoding="utf-8")))
+
+
+def measure_here(module_name: str, kwargs: dict[str, Any], cli: bool = False) -> dict[str, Any]:
     """Measure one benchmark in this process; an exception becomes an ``error`` entry."""
     entry: dict[str, Any] = {"module": module_name, "keywords": kwargs}
     try:
         module = importlib.import_module(module_name)
-        entry["result"] = res = module.measure(**kwargs)
+        entry["result"] = res = _via_cli(module, kwargs, entry) if cli else module.measure(**kwargs)
         entry["rows"] = [list(r) for r in module.rows(res)]
         entry["failures"] = list(res.get("failures") or [])
     except (Exception, SystemExit) as e:  # one benchmark's failure must not stop the others
@@ -128,6 +166,7 @@ def run_one(bench: Bench, kwargs: dict[str, Any]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-suite-") as tmp:
         out = Path(tmp) / "entry.json"
         cmd = [sys.executable, "-m", "bench", "--child", bench.module, "--child-keywords", json.dumps(kwargs)]
+        cmd += ["--child-cli"] if bench.cli else []
         done = subprocess.run([*cmd, "--child-out", str(out)], cwd=ROOT, check=False)
         if out.exists():
             entry = json.loads(out.read_text(encoding="utf-8"))
@@ -186,6 +225,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-keywords", default="{}", help=argparse.SUPPRESS)
     ap.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--child-cli", action="store_true", help=argparse.SUPPRESS)
     old = ap.add_argument_group("flags of the first version")
     old.add_argument("--demo-runs", type=int)
     old.add_argument("--no-cold", action="store_true")
@@ -200,7 +240,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     a = parser().parse_args(argv)
     if a.child:
-        entry = measure_here(a.child, json.loads(a.child_keywords))
+        entry = measure_here(a.child, json.loads(a.child_keywords), cli=a.child_cli)
         a.child_out.write_text(json.dumps(entry, default=str), encoding="utf-8")
         return 0
     if a.list:

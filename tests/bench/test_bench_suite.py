@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.__main__ import BENCHES, Bench, keywords, parser
+from bench.__main__ import BENCHES, Bench, keywords, options, parser
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,9 +23,12 @@ class TestRegistry:
     @pytest.mark.parametrize("bench", BENCHES, ids=lambda b: b.name)
     def test_module_has_measure_and_rows_taking_the_quick_keywords(self, bench: Bench) -> None:
         module = importlib.import_module(bench.module)
+        assert callable(module.rows)
+        if bench.cli:  # its main(argv) takes the keywords as options, and --json
+            assert "argv" in inspect.signature(module.main).parameters
+            return
         params = inspect.signature(module.measure).parameters
         assert set(bench.quick) | set(bench.full) <= set(params), f"{bench.module}.measure lacks a keyword"
-        assert callable(module.rows)
 
     def test_old_flags_and_set_reach_measure(self) -> None:
         a = parser().parse_args(["--quick", "--demo-runs", "2", "--dashboard-db", "both", "--set", "chase.runs=2"])
@@ -33,6 +36,15 @@ class TestRegistry:
         assert got["demo"] == {"runs": 2, "cold": False}
         assert got["dashboard"]["dbs"] == ["sqlite", "postgresql"] and got["dashboard"]["requests"] == 20
         assert got["chase"]["runs"] == 2 and got["chase"]["teams"] == 2000
+
+    def test_keywords_as_options(self) -> None:
+        assert options({"seconds": 60, "keep": True, "dry_run": False, "team_link_share": 0.5}) == [
+            "--seconds",
+            "60",
+            "--keep",
+            "--team-link-share",
+            "0.5",
+        ]
 
 
 class TestQuickRun:
