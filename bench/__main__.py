@@ -67,7 +67,7 @@ BENCHES = [
         "dashboard",
         "bench.dashboard",
         full={"dbs": ["sqlite", "postgresql"]},
-        quick={"dbs": ["sqlite"], "runs": 1, "requests": 20, "warmup": 3, "plans": 100, "small_plans": 20},
+        quick={"dbs": ["sqlite"], "runs": 1, "requests": 20, "warmup": 3, "plans": 100, "small_plans": 50},
     ),
     Bench("chase", "bench.chase", quick={"runs": 1, "organisations": 10, "teams": 2000}),
     Bench("intake", "bench.intake", quick={"runs": 1, "requests": 300, "invitations": 2000}),
