@@ -14,6 +14,7 @@ their environment reaped. Logs go to a temporary folder, removed on success and 
 failure or with ``keep_logs``. The databases are named ``bench_prefect_<hex>`` and ``bench_app_<hex>``
 so that two clusters (two helpers, two benchmarks) never share one.
 
+``extra_env`` goes to the workers (and ``env()``): COPRODUCE_SMTP_HOST, a shorter delivery lease, ...
 Workers poll every ``query_seconds`` (1 s here, Prefect's default is 10 s: a wake-up would wait 5 s on
 average before a worker even sees it) and run at most ``limit`` flow runs at once each (each run is a
 Python process of about 150 MB and 2-3 s of CPU for its imports).
@@ -245,6 +246,7 @@ def cluster(
     schedules: bool = True,
     extra_deployments: list[dict[str, Any]] | None = None,
     query_seconds: float = 1.0,
+    extra_env: dict[str, str] | None = None,
     keep_logs: bool = False,
     echo: Any = print,
 ) -> Iterator[Cluster]:
@@ -267,6 +269,7 @@ def cluster(
         "COPRODUCE_DATABASE_URL": app_url,
         "COPRODUCE_DATA_DIR": str(tmp / "data"),
         "COPRODUCE_BENCH_RUN": marker,
+        **(extra_env or {}),
     }
     c = Cluster(tmp, server.api_url, app_url, prefect_db_url, marker, client_env, limit, server=server)
     made: list[str] = []
