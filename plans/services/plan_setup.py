@@ -8,8 +8,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from plans import orchestration
-from plans.db import after_commit
 from plans.domain.errors import InvalidInput
 from plans.domain.stages import Stage
 from plans.models import Capacity, Person, Plan, Role, StatementKind, Team
@@ -18,6 +16,7 @@ from plans.repositories.people import PeopleRepository
 from plans.repositories.plans import PlanRepository
 from plans.schemas import PlanFile
 from plans.services.actors import Actor
+from plans.services.lifecycle import wake_if_ready
 
 
 def create_plan(session: Session, *, spec: PlanFile, actor: Actor, now: datetime) -> Plan:
@@ -110,6 +109,7 @@ def create_plan(session: Session, *, spec: PlanFile, actor: Actor, now: datetime
             at=now,
             data={"statement_id": st.id, "kind": s.kind, "text": s.text, "from_file": True},
         )
-    plan_id, uid = plan.id, plan.uid
-    after_commit(session, lambda: orchestration.start_lifecycle_run(plan_id, uid, "created"))
+    # like any decision, a new plan wakes the lifecycle flow only if a run would do something: a plan at
+    # its vision gate waits for the working party (measured: one run in twelve moved nothing, bench.throughput)
+    wake_if_ready(session, plan_id=plan.id, cause="created", now=now)
     return plan
