@@ -41,9 +41,13 @@ class Request:
 class Connection:
     """One keep-alive HTTP/1.1 connection; reads bodies by Content-Length or chunked encoding."""
 
+    opened = 0
+
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str) -> None:
         self.reader, self.writer, self.host = reader, writer, host
         self.used = time.monotonic()
+        Connection.opened += 1
+        self.number = Connection.opened  # which connection an error came on (each is one worker's)
 
     @classmethod
     async def open(cls, host: str, port: int) -> Connection:
@@ -150,14 +154,18 @@ def cpu_s(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def sample(master: int) -> dict[str, dict[str, float]]:
-    """RSS in kB and CPU seconds so far of the master and each of its children, keyed by pid."""
-    rss, cpu = {}, {}
+def sample(master: int, database: Callable[[], list[int]]) -> dict[str, dict[str, float]]:
+    """RSS in kB and CPU seconds so far of the master and each of its children, keyed by pid; and the CPU
+    seconds of the database's server processes that ``database`` names."""
+    rss, cpu, db = {}, {}, {}
     for pid in [master, *children_of(master)]:
         kb, used = rss_kb(pid), cpu_s(pid)
         if kb is not None and used is not None:
             rss[str(pid)], cpu[str(pid)] = kb, used
-    return {"rss_kb": rss, "cpu_s": cpu}
+    for pid in database():
+        if (used := cpu_s(pid)) is not None:
+            db[str(pid)] = used
+    return {"rss_kb": rss, "cpu_s": cpu, "db_cpu_s": db}
 
 
 # the open loop ----------------------------------------------------------------------------------
@@ -172,12 +180,13 @@ async def open_loop(
     seconds: float,
     timeout: float,
     master: int,
+    database: Callable[[], list[int]],
     sample_every: float,
     echo: Callable[[str], None],
 ) -> dict[str, Any]:
     """Request i is due at ``i / rate`` s and started then (its latency counts from then); the RSS of the
     server's processes is read every ``sample_every`` s. Returns per-kind tallies, errors, the
-    generator's lag and the memory samples."""
+    generator's lag and the memory (and CPU) samples."""
     loop = asyncio.get_running_loop()
     client_cpu = time.process_time()
     tallies: dict[str, Tally] = {}
@@ -189,10 +198,12 @@ async def open_loop(
     most_in_flight = 0
     start = loop.time() + 0.5
 
-    def fail(req: Request, due: float, what: str) -> None:
+    def fail(req: Request, due: float, what: str, conn: Connection | None) -> None:
         tallies[req.kind].errors += 1
         if len(errors) < MAX_ERRORS_KEPT:
-            errors.append({"kind": req.kind, "path": req.path, "at_s": round(due - start, 1), "what": what[:400]})
+            at = round(due - start, 1)
+            number = conn.number if conn is not None else None
+            errors.append({"kind": req.kind, "path": req.path, "at_s": at, "connection": number, "what": what[:400]})
 
     async def one(req: Request, due: float) -> None:
         conn = None
@@ -208,18 +219,18 @@ async def open_loop(
         except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError, IndexError) as exc:
             if conn is not None:
                 conn.close()
-            fail(req, due, f"{type(exc).__name__}: {exc}")
+            fail(req, due, f"{type(exc).__name__}: {exc}", conn)
             return
         tally = tallies[req.kind]
         tally.latencies.append((loop.time() - due) * 1000)
         tally.statuses[str(status)] = tally.statuses.get(str(status), 0) + 1
         if status not in req.expect:
-            fail(req, due, f"HTTP {status}: {body[:300].decode(errors='replace')}")
+            fail(req, due, f"HTTP {status}: {body[:300].decode(errors='replace')}", conn)
         idle.append(conn)
 
     async def sampler() -> None:
         while True:
-            samples.append({"t": round(loop.time() - start, 1), **sample(master)})
+            samples.append({"t": round(loop.time() - start, 1), **sample(master, database)})
             await asyncio.sleep(sample_every)
 
     watcher = asyncio.create_task(sampler())
@@ -243,7 +254,7 @@ async def open_loop(
     if running:
         await asyncio.wait(running)
     ended = loop.time()
-    samples.append({"t": round(ended - start, 1), **sample(master)})
+    samples.append({"t": round(ended - start, 1), **sample(master, database)})
     watcher.cancel()
     for conn in idle:
         conn.close()
@@ -263,6 +274,7 @@ async def open_loop(
             "max": round(max(lags), 1),
         },
         "most_in_flight": most_in_flight,
+        "connections": Connection.opened,
         "client_cpu_s": round(time.process_time() - client_cpu, 1),
         "samples": samples,
     }
