@@ -3,8 +3,8 @@ PostgreSQL, driven for ``--seconds`` at ``--rate`` mixed requests per second, op
 memory and CPU of every uvicorn process (master, workers, multiprocessing's resource tracker) and the CPU
 of the database's server processes are sampled.
 
-Data: a database of the bench's own (``--database``, default ``bench_soak``: created fresh, dropped at the
-end unless ``--keep``), seeded with ``bench.national`` at a smaller scale (``--plans`` over every stage,
+Data: a database of the bench's own (``--database``, default ``bench_soak_<pid>``: created fresh, dropped at
+the end unless ``--keep``), seeded with ``bench.national`` at a smaller scale (``--plans`` over every stage,
 ``--organisations``, ``--teams``), then the intake bench's world (the council example's plan with a staff
 list and its baseline survey opened by the real opening code, one invitation per intake request the run
 will make) and ``--team-links`` team links for that survey. Every plan in sign-off gets enough extra
@@ -69,6 +69,7 @@ from bench.soak_load import Request, children_of, open_loop
 from bench.soak_world import World, seed_world
 
 MARKER = "COPRODUCE_BENCH_SOAK"
+DB_PREFIX = "bench_soak_"
 KINDS = ("dashboard", "intake", "decisions")
 GOAL_GROWTH, GOAL_RATE, GOAL_LAG_MS = 0.10, 0.05, 100.0
 
@@ -244,12 +245,20 @@ def stored(url: str, world: World) -> dict[str, int]:
 
 
 @contextlib.contextmanager
-def database(name: str, keep: bool) -> Iterator[str]:
-    """A fresh PostgreSQL database for the soak; dropped afterwards unless ``keep``."""
+def database(name: str | None, keep: bool) -> Iterator[str]:
+    """A fresh PostgreSQL database for the soak, dropped afterwards unless ``keep``. Unnamed, it is
+    ``bench_soak_<pid>``: two runs at once (the lead's and a helper's) once shared ``bench_soak``, and each
+    one's DROP ... WITH (FORCE) cut the other's connections and data (its tokens answered 404). Databases
+    of such runs whose process has gone are dropped first (name one with ``--database`` to keep it)."""
     from sqlalchemy import create_engine, make_url, text
 
     admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    name = name or f"{DB_PREFIX}{os.getpid()}"
     with admin.connect() as c:
+        for old in c.scalars(text("SELECT datname FROM pg_database WHERE datname LIKE 'bench\\_soak\\_%'")):
+            pid = old.removeprefix(DB_PREFIX)
+            if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                c.execute(text(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)'))
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         c.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(PG_BASE).set(database=name).render_as_string(hide_password=False)
@@ -489,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--organisations", type=int, default=100)
     ap.add_argument("--teams", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--database", default="bench_soak")
+    ap.add_argument("--database", help="default: bench_soak_<pid>, dropped at the end")
     ap.add_argument("--keep", action="store_true", help="keep the database afterwards")
     ap.add_argument("--json", type=Path, default=RESULTS / "soak.json")
     ap.add_argument("--report", type=Path, metavar="JSON", help="print the table of saved results; measure nothing")
