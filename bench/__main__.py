@@ -79,6 +79,7 @@ BENCHES = [
     Bench("analysis_pipeline", "bench.analysis_pipeline", quick={"responses": 50000, "runs": 1}),
     Bench("analysis_frame", "bench.analysis_frame", quick={"db": "sqlite", "responses": 5000, "repeats": 2}),
     Bench("analysis_page", "bench.analysis_page", quick={"db": "sqlite", "groups": 300, "repeats": 3}),
+    Bench("throughput", "bench.throughput", quick={"plans": 4, "bare_runs": 2, "probe_every": 10.0, "timeout": 600.0}),
     Bench(
         "soak",
         "bench.soak",
