@@ -5,8 +5,9 @@ Columns: figure | value | reference (measured in the same run) | ratio | goal (m
 figure says what it is the median of (3 runs, rounds or repeats where the benchmark repeats; a few
 are one run, and say so).
 
-    python -m bench                                   # everything at full scale (about an hour)
-    python -m bench --quick                           # small scales, a smoke run (a few minutes)
+    python -m bench                                   # everything at full scale (hours: throughput's 200
+                                                      # plans alone need ~100 CPU minutes)
+    python -m bench --quick                           # small scales, a smoke run (10-15 minutes)
     python -m bench --only chase,intake               # some of them (names: --list)
     python -m bench --set dashboard.runs=5 --set intake.processes=1   # any keyword of a measure()
     python -m bench --report bench/results/latest.json                # the table of saved results
