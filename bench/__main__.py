@@ -80,7 +80,9 @@ BENCHES = [
     Bench("analysis_pipeline", "bench.analysis_pipeline", quick={"responses": 50000, "runs": 1}),
     Bench("analysis_frame", "bench.analysis_frame", quick={"db": "sqlite", "responses": 5000, "repeats": 2}),
     Bench("analysis_page", "bench.analysis_page", quick={"db": "sqlite", "groups": 300, "repeats": 3}),
+    Bench("retention", "bench.retention", quick={"staff": 20000}),
     Bench("throughput", "bench.throughput", quick={"plans": 4, "bare_runs": 2, "probe_every": 10.0, "timeout": 600.0}),
+    Bench("worker_kills", "bench.worker_kills", quick={"plans": 4, "kill_every": [8.0, 20.0], "timeout": 900.0}),
     Bench(
         "soak",
         "bench.soak",
@@ -91,7 +93,6 @@ BENCHES = [
             "organisations": 30,
             "teams": 3000,
             "warmup": 5,
-            "database": "bench_soak_quick",
         },
         cli=True,
     ),
