@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.admission import DatabaseAdmission
 from api.deps import SessionDep
 from api.guards import RefuseNul
 from api.pages import redirect, render
@@ -64,6 +65,7 @@ from api.routers import (
     workshop_vote_pages,
 )
 from api.web import mount_assets
+from plans.db import connections_per_process
 from plans.domain.errors import DomainError
 from plans.services import health
 
@@ -148,6 +150,7 @@ def create_app() -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     app.add_middleware(RefuseNul)
+    app.add_middleware(DatabaseAdmission, slots=connections_per_process())
     app.add_middleware(survey_public.PrivateSurveyPages)
     mount_assets(app)
     # routes are matched in order: the survey intake, the busiest by far, first

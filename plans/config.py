@@ -27,6 +27,15 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default: a SQLite file in data_dir")
+    database_pool_size: int = Field(
+        default=5, ge=1, description="connections each process keeps open to PostgreSQL (SQLAlchemy's pool_size)"
+    )
+    database_max_overflow: int = Field(
+        default=10, ge=0, description="connections a process may open beyond the pool under load (max_overflow)"
+    )
+    database_pool_timeout: float = Field(
+        default=30.0, gt=0, description="seconds a request waits for a free connection before failing"
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=30_000, ge=0, description="how long a SQLite connection waits for another's write lock"
     )

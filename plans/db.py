@@ -39,7 +39,20 @@ def engine_for(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout,
+    )
+
+
+def connections_per_process() -> int:
+    """How many connections one process may hold at once: the web app admits that many requests at a time
+    (api/admission.py), so that no request ever waits for a connection (on PostgreSQL; SQLite's pool for a
+    file holds as many: SQLAlchemy's own 5 + 10, the same as the defaults here)."""
+    return settings.database_pool_size + settings.database_max_overflow
 
 
 def get_engine() -> Engine:
