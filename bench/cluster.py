@@ -269,8 +269,11 @@ def cluster(
         "COPRODUCE_DATABASE_URL": app_url,
         "COPRODUCE_DATA_DIR": str(tmp / "data"),
         "COPRODUCE_BENCH_RUN": marker,
+        # the workers' and flow runs' scratch (Prefect's workspace folders, which a killed run leaves behind)
+        "TMPDIR": str(tmp / "tmp"),
         **(extra_env or {}),
     }
+    (tmp / "tmp").mkdir()
     c = Cluster(tmp, server.api_url, app_url, prefect_db_url, marker, client_env, limit, server=server)
     made: list[str] = []
     ok = False
