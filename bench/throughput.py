@@ -55,7 +55,6 @@ import contextvars
 import json
 import os
 import resource
-import statistics
 import sys
 import threading
 import time
@@ -68,6 +67,7 @@ from typing import Any
 from bench import bare_flow
 from bench._common import ROOT, machine
 from bench.cluster import cluster
+from bench.run_records import figures, read_all, run_times
 
 EXAMPLE = ROOT / "examples" / "citizen-voice-workforce.yaml"
 GOAL_RATIO = 2.0
@@ -204,86 +204,6 @@ class Prober(threading.Thread):
             self.ids.append(self.ctx.run(start_bare))
 
 
-def _all(read: Any) -> list[Any]:
-    """Every object a paged Prefect read returns."""
-    out, offset = [], 0
-    while True:
-        page = read(limit=200, offset=offset)
-        out += page
-        if len(page) < 200:
-            return out
-        offset += 200
-
-
-def run_times(runs: list[Any], tasks: list[Any]) -> dict[str, dict[str, float]]:
-    """Per top-level flow run: queue, launch, execution, work and overhead (see the module docstring)."""
-    from prefect import get_client
-
-    by_task = {t.id: t for t in tasks}
-    parent: dict[Any, Any] = {}  # a subflow run -> the flow run its parent task belongs to
-    for r in runs:
-        if r.parent_task_run_id in by_task:
-            parent[r.id] = by_task[r.parent_task_run_id].flow_run_id
-    subflow_tasks = {r.parent_task_run_id for r in runs if r.parent_task_run_id}
-
-    def root(run_id: Any) -> Any:
-        while run_id in parent:
-            run_id = parent[run_id]
-        return run_id
-
-    work: Counter[Any] = Counter()
-    for t in tasks:
-        if t.id not in subflow_tasks and t.start_time and t.end_time and t.flow_run_id:
-            work[root(t.flow_run_id)] += (t.end_time - t.start_time).total_seconds()
-    out = {}
-    with get_client(sync_client=True) as client:
-        for r in runs:
-            if r.id in parent or r.start_time is None or r.end_time is None:
-                continue
-            states = client.read_flow_run_states(r.id)
-            pending = min((s.timestamp for s in states if s.type.value == "PENDING"), default=r.start_time)
-            scheduled = r.expected_start_time or r.created
-            out[str(r.id)] = {
-                "queue": (pending - scheduled).total_seconds(),
-                "launch": (r.start_time - pending).total_seconds(),
-                "execution": (r.end_time - r.start_time).total_seconds(),
-                "latency": (r.end_time - scheduled).total_seconds(),
-                "work": work[r.id],
-            }
-            out[str(r.id)]["overhead"] = out[str(r.id)]["launch"] + out[str(r.id)]["execution"] - work[r.id]
-    return out
-
-
-def _sum(times: dict[str, dict[str, float]], ids: list[str], key: str) -> float:
-    return sum(times[i][key] for i in ids if i in times)
-
-
-def _median(times: dict[str, dict[str, float]], ids: list[str], key: str) -> float | None:
-    vals = [times[i][key] for i in ids if i in times]
-    return statistics.median(vals) if vals else None
-
-
-def _event_kind(cause: str) -> str:
-    """The audit event a wake-up's key names (``event-N``), as its kind; else the key itself."""
-    from plans.db import session_scope
-    from plans.models import AuditEvent
-
-    head, _, n = cause.partition("-")
-    if head != "event" or not n.isdigit():
-        return cause
-    with session_scope() as s:
-        event = s.get(AuditEvent, int(n))
-        return event.kind if event is not None else cause
-
-
-def _transitions(plans: list[Driven]) -> dict[int, int]:
-    from plans.db import session_scope
-    from plans.repositories.plans import PlanRepository
-
-    with session_scope() as s:
-        return {d.plan_id: len(PlanRepository(s).entries(d.plan_id)) - 1 for d in plans}
-
-
 def measure(
     plans: int = 200,
     workers: int = 2,
@@ -365,14 +285,14 @@ def _run(
         res["wall_from_first_plan_s"] = round(time.monotonic() - t0, 1)
         echo(f"throughput: all {plans} plans closed after {res['wall_s']} s; waiting for the last runs to end")
         with get_client(sync_client=True) as client:
-            runs = _all(lambda **kw: client.read_flow_runs(**kw))
+            runs = read_all(lambda **kw: client.read_flow_runs(**kw))
             wait_final([r.id for r in runs], timeout=300)
-            runs = _all(lambda **kw: client.read_flow_runs(**kw))
-            tasks = _all(lambda **kw: client.read_task_runs(**kw))
+            runs = read_all(lambda **kw: client.read_flow_runs(**kw))
+            tasks = read_all(lambda **kw: client.read_task_runs(**kw))
             deployments = {d.id: d.name for d in client.read_deployments()}
             status = {
                 a.flow_run_id: str(a.data)
-                for a in _all(lambda **kw: client.read_artifacts(**kw))
+                for a in read_all(lambda **kw: client.read_artifacts(**kw))
                 if a.key and a.key.startswith("plan-") and a.key.endswith("-status")
             }
         cpu1, rusage1 = c.cpu(), resource.getrusage(resource.RUSAGE_SELF)
@@ -381,86 +301,18 @@ def _run(
         res["cpu_s"]["flow_runs"] = round(res["cpu_s"]["flow_runs"] - len(prober.ids) * per_bare, 1)
         res["cpu_s"]["driver"] = round(rusage1.ru_utime + rusage1.ru_stime - rusage0.ru_utime - rusage0.ru_stime, 1)
         times = run_times(runs, tasks)
-        res.update(_figures(driven, runs, tasks, times, deployments, status, idle_ids, [str(i) for i in prober.ids]))
-
-
-def _figures(
-    driven: list[Driven],
-    runs: list[Any],
-    tasks: list[Any],
-    times: dict[str, dict[str, float]],
-    deployments: dict[Any, str],
-    status: dict[Any, str],
-    idle_ids: list[str],
-    probe_ids: list[str],
-) -> dict[str, Any]:
-    """The benchmark's figures from Prefect's records and the plans' stage history."""
-    from plans.db import session_scope
-    from plans.repositories.plans import PlanRepository
-
-    top = [r for r in runs if r.deployment_id is not None]
-    by_dep = Counter(deployments.get(r.deployment_id, "?") for r in top)
-    states = Counter(r.state.type.value if r.state else "NONE" for r in runs)
-    life = [r for r in top if deployments.get(r.deployment_id) == "plan-lifecycle"]
-    life_ids = [str(r.id) for r in life]
-    transitions = _transitions(driven)
-    total = sum(transitions.values())
-    with session_scope() as s:
-        stages = Counter(p.stage.value for p in PlanRepository(s).list_by_ids([d.plan_id for d in driven]))
-    # what each run did, from the status artifact it publishes ("## This run": the moves and the stage
-    # work), and why it was started (its idempotency key: created, event-N, survey-N-answered, ...)
-    idle_kinds: Counter[str] = Counter()
-    work_only: Counter[str] = Counter()
-    listing = []
-    for r in sorted(life, key=lambda r: (r.parameters.get("plan_id", 0), r.expected_start_time)):
-        text = status.get(r.id, "")
-        this_run = text.partition("## This run")[2].partition("## Waiting for")[0]
-        done = [line[2:] for line in this_run.splitlines() if line.startswith("- ")]
-        moved = sum(1 for d in done if d.startswith("moved from "))
-        uid = next((t.removeprefix("plan-uid:") for t in r.tags if t.startswith("plan-uid:")), "")
-        why = _event_kind((r.idempotency_key or "").removeprefix(f"plan-{uid}-"))
-        if not done:
-            idle_kinds[why] += 1
-        elif not moved:
-            work_only[why] += 1
-        t = {k: round(v, 2) for k, v in times.get(str(r.id), {}).items()}
-        listing.append({"plan": r.parameters.get("plan_id"), "why": why, "done": done, **t})
-    over = _sum(times, life_ids, "overhead")
-    bare_load, bare_idle = _median(times, probe_ids, "overhead"), _median(times, idle_ids, "overhead")
-    per_t = over / total if total else None
-    latency_t = _sum(times, life_ids, "latency") / total if total else None
-    bad = {k: v for k, v in states.items() if k not in ("COMPLETED",)}
-    return {
-        "closed": stages.get("closed", 0),
-        "stages_at_end": dict(stages),
-        "transitions": total,
-        "transitions_per_plan": dict(Counter(transitions.values())),
-        "flow_runs_by_deployment": dict(by_dep),
-        "subflow_runs": len(runs) - len(top),
-        "task_runs": len(tasks),
-        "run_states": dict(states),
-        "not_completed": bad,
-        "lifecycle_runs_that_did_nothing": dict(idle_kinds),
-        "lifecycle_runs_with_work_but_no_move": dict(work_only),
-        "lifecycle_runs": listing,
-        "lifecycle": {
-            k: {"sum": round(_sum(times, life_ids, k), 1), "median": _median(times, life_ids, k)}
-            for k in ("queue", "launch", "execution", "work", "overhead", "latency")
-        },
-        "bare_idle": {k: _median(times, idle_ids, k) for k in ("queue", "launch", "execution", "overhead", "latency")},
-        "bare_under_load": {
-            "n": len(probe_ids),
-            **{k: _median(times, probe_ids, k) for k in ("queue", "launch", "execution", "overhead", "latency")},
-        },
-        "overhead_per_transition_s": per_t,
-        "latency_per_transition_s": latency_t,
-        "ratio_under_load": per_t / bare_load if per_t and bare_load else None,
-        "ratio_idle": per_t / bare_idle if per_t and bare_idle else None,
-        "latency_ratio_under_load": (
-            latency_t / _median(times, probe_ids, "latency") if latency_t and probe_ids else None
-        ),
-        "runs_per_transition": len(life) / total if total else None,
-    }
+        res.update(
+            figures(
+                [d.plan_id for d in driven],
+                runs,
+                tasks,
+                times,
+                deployments,
+                status,
+                idle_ids,
+                [str(i) for i in prober.ids],
+            )
+        )
 
 
 def ok(res: dict[str, Any]) -> bool:
