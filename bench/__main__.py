@@ -7,7 +7,8 @@ are one run, and say so).
 
     python -m bench                                   # everything at full scale (hours: throughput's 200
                                                       # plans alone need ~100 CPU minutes)
-    python -m bench --quick                           # small scales, a smoke run (10-15 minutes)
+    python -m bench --quick                           # small scales, a smoke run (about 6 minutes; without
+                                                      # throughput and worker_kills unless --only names them)
     python -m bench --only chase,intake               # some of them (names: --list)
     python -m bench --set dashboard.runs=5 --set intake.processes=1   # any keyword of a measure()
     python -m bench --report bench/results/latest.json                # the table of saved results
@@ -58,6 +59,8 @@ class Bench:
     # the module's measure takes its own argparse namespace: run its main(argv) with the keywords as
     # options (``{"seconds": 60, "keep": True}`` -> ``--seconds 60 --keep``) and ``--json FILE``, then read FILE
     cli: bool = False
+    # --quick leaves it out unless --only names it: even small, it takes longer than a smoke run should
+    slow: bool = False
 
 
 # In the order they run. Full runs use each module's own defaults unless ``full`` says otherwise.
@@ -81,8 +84,8 @@ BENCHES = [
     Bench("analysis_frame", "bench.analysis_frame", quick={"db": "sqlite", "responses": 5000, "repeats": 2}),
     Bench("analysis_page", "bench.analysis_page", quick={"db": "sqlite", "groups": 300, "repeats": 3}),
     Bench("retention", "bench.retention", quick={"staff": 20000}),
-    Bench("throughput", "bench.throughput", quick={"plans": 4, "bare_runs": 2, "probe_every": 10.0, "timeout": 600.0}),
-    Bench("worker_kills", "bench.worker_kills", quick={"plans": 4, "kill_every": [8.0, 20.0], "timeout": 900.0}),
+    Bench("throughput", "bench.throughput", quick={"plans": 4, "bare_runs": 2, "probe_every": 10.0}, slow=True),
+    Bench("worker_kills", "bench.worker_kills", quick={"plans": 4, "kill_every": [8.0, 20.0]}, slow=True),
     Bench(
         "soak",
         "bench.soak",
@@ -248,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if a.list:
         for b in BENCHES:
-            print(f"{b.name:<18} {b.module:<26} full {b.full or 'defaults'}; quick {b.quick}")
+            slow = " (not in --quick unless named)" if b.slow else ""
+            print(f"{b.name:<18} {b.module:<26} full {b.full or 'defaults'}; quick {b.quick}{slow}")
         return 0
     if a.report:
         saved = json.loads(a.report.read_text(encoding="utf-8"))
@@ -257,7 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         print(table(table_rows(saved["benchmarks"]), markdown=a.markdown))
         return 0
     names = [b.name for b in BENCHES]
-    chosen = names if not a.only else [n.strip() for n in a.only.split(",") if n.strip()]
+    everything = [b.name for b in BENCHES if not (a.quick and b.slow)]
+    chosen = everything if not a.only else [n.strip() for n in a.only.split(",") if n.strip()]
     unknown = sorted(set(chosen) - set(names))
     if unknown:
         raise SystemExit(f"python -m bench: unknown {', '.join(unknown)}; known: {', '.join(names)}")
