@@ -21,6 +21,7 @@ from plans.config import settings
 log = logging.getLogger(__name__)
 
 _AFTER_COMMIT = "coproduce_after_commit"
+_AFTER_COMMIT_KEYS = "coproduce_after_commit_keys"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -72,14 +73,22 @@ def _session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
-def after_commit(session: Session, callback: Callable[[], None]) -> None:
-    """Run ``callback`` once the boundary has committed this session's transaction."""
+def after_commit(session: Session, callback: Callable[[], None], *, once_per: str | None = None) -> None:
+    """Run ``callback`` once the boundary has committed this session's transaction. With ``once_per``,
+    only the first callback queued under that key in this transaction runs (one transaction that records
+    two decisions about a plan wakes its lifecycle flow once, not twice)."""
+    if once_per is not None:
+        keys: set[str] = session.info.setdefault(_AFTER_COMMIT_KEYS, set())
+        if once_per in keys:
+            return
+        keys.add(once_per)
     session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
 def run_after_commit(session: Session) -> None:
     """Run and clear the callbacks queued on ``session``; one failing does not stop the others."""
     callbacks = session.info.pop(_AFTER_COMMIT, [])
+    session.info.pop(_AFTER_COMMIT_KEYS, None)
     for callback in callbacks:
         try:
             callback()
@@ -97,6 +106,7 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         session.info.pop(_AFTER_COMMIT, None)
+        session.info.pop(_AFTER_COMMIT_KEYS, None)
         raise
     finally:
         session.close()

@@ -184,7 +184,7 @@ def wake_if_ready(session: Session, *, plan_id: int, cause: str, now: datetime) 
     if not needs_run(facts_for(session, plan_id, now), override_pending=override is not None):
         return False
     uid = plan.uid
-    after_commit(session, lambda: orchestration.start_lifecycle_run(plan_id, uid, cause))
+    after_commit(session, lambda: orchestration.start_lifecycle_run(plan_id, uid, cause), once_per=f"wake-{plan_id}")
     return True
 
 

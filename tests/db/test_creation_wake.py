@@ -25,3 +25,30 @@ class TestCreationWake:
         assert woken == []
         people.agree_vision()
         assert [p for p, _ in woken] == [plan_id]
+
+
+class TestOneWakePerTransaction:
+    """One transaction that records two decisions about a plan (a checkpoint's evidence and its panel
+    publication) wakes the plan once: bench.throughput found the second run found nothing to do."""
+
+    def test_two_wakes_of_one_plan_in_one_transaction_start_one_run(
+        self, db: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from plans.db import session_scope
+        from plans.models import utcnow
+        from plans.services.lifecycle import wake_if_ready
+
+        woken: list[tuple[int, str]] = []
+        plan_id, people = create(SMALL_PLAN)
+        people.agree_vision()  # the gate passes: a run would move the plan
+        monkeypatch.setattr(settings, "wake_flows", True)
+        monkeypatch.setattr(
+            orchestration, "start_lifecycle_run", lambda plan_id, uid, key: woken.append((plan_id, key))
+        )
+        with session_scope() as s:
+            assert wake_if_ready(s, plan_id=plan_id, cause="first", now=utcnow())
+            assert wake_if_ready(s, plan_id=plan_id, cause="second", now=utcnow())
+        assert woken == [(plan_id, "first")]
+        with session_scope() as s:  # the next transaction wakes again
+            wake_if_ready(s, plan_id=plan_id, cause="third", now=utcnow())
+        assert woken == [(plan_id, "first"), (plan_id, "third")]
