@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 
-from api.deps import SessionDep, anonymous_csrf, resolve_principal
+from api.deps import SESSION_COOKIE, SessionDep, anonymous_csrf, resolve_principal
 from plans.domain.access import Rule, Verdict, verdict
 from plans.domain.errors import DomainError, NotFound, NotPermitted, NotSignedIn
 from plans.services.access import relation
@@ -261,12 +262,21 @@ async def _check_csrf(request: Request, principal: Principal | None, route: str 
         )
 
 
+def _credentials(request: Request) -> bool:
+    """Whether the request carries a session cookie or an API token (else there is no one to look up)."""
+    return SESSION_COOKIE in request.cookies or request.headers.get("authorization", "").lower().startswith("bearer ")
+
+
 async def authorize(request: Request, session: SessionDep) -> Principal | None:
     """Resolve who is asking and apply the route's rule (and the form token on unsafe requests)."""
     route = request.scope.get("route")
     name = getattr(route, "name", None)
     rule = PERMISSIONS.get(name or "")
-    principal = resolve_principal(request, session)
+    # the queries run in a worker thread, never on the event loop: a session's once-a-minute touch
+    # (last_seen_at) takes a row lock until its request commits, and a second request of the same
+    # session waiting for that lock on the loop stopped the loop the first needs to commit (bench.soak:
+    # a coordinator's pages at 100 requests a second; both web workers stood still for good)
+    principal = await run_in_threadpool(resolve_principal, request, session) if _credentials(request) else None
     request.state.principal = principal
     if rule is None:
         raise NotPermitted(f"no permission is declared for {request.url.path}; it is refused")
@@ -278,7 +288,11 @@ async def authorize(request: Request, session: SessionDep) -> Principal | None:
         text = str(value)
         if key.endswith("_id") and not (text.isdigit() and 0 < int(text) <= MAX_ID):
             raise NotFound(f"{key.removesuffix('_id')} {text} was not found")
-    rel = relation(session, rule=rule, person_id=principal.person_id, params=params) if principal else None
+    rel = (
+        await run_in_threadpool(relation, session, rule=rule, person_id=principal.person_id, params=params)
+        if principal
+        else None
+    )
     outcome = verdict(rule, principal.role_names if principal else None, rel)
     if outcome is Verdict.FORBIDDEN:
         raise NotPermitted("You do not have permission to see this page. Ask a coordinator if you need to.")

@@ -1,20 +1,24 @@
-"""More requests at once than a process has database connections: every one is answered, none waits
-for a connection on the event loop (where the permission check's queries run), so the process never
-stands still until the pool's timeout (api/admission.py; found by bench.soak)."""
+"""The web process never waits for the database on its event loop (found by bench.soak): more requests
+at once than it has connections are all answered (api/admission.py), and so are requests of one
+session at once when the session's once-a-minute touch takes a row lock (the permission check's
+queries run in a worker thread, api/permissions.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from api.admission import DatabaseAdmission
 from plans.config import settings
-from plans.db import engine_for, get_engine
+from plans.db import engine_for, get_engine, session_scope
+from plans.models import WebSession, utcnow
 from tests.api.test_vision_pages import CAT, sign_in
 from tests.conftest import SMALL_PLAN, Database
 from tests.support import create
@@ -51,9 +55,7 @@ class TestDatabaseAdmission:
 
 
 @pytest.mark.parametrize("db", ["postgresql"], indirect=True)  # the pool of a real server's connections
-def test_more_requests_at_once_than_connections_are_all_answered(
-    db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_more_requests_at_once_than_connections_are_all_answered(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     plan_id, _ = create(SMALL_PLAN)
     monkeypatch.setattr(settings, "database_pool_size", 1)
     monkeypatch.setattr(settings, "database_max_overflow", 1)
@@ -77,3 +79,33 @@ def test_more_requests_at_once_than_connections_are_all_answered(
     # could not finish, and after the pool's 5 s every waiting request failed (500)
     assert statuses == [200] * 48
     assert took < 5.0
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)  # the row lock of a real server
+def test_one_sessions_requests_at_once_after_a_minute_are_all_answered(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan_id, _ = create(SMALL_PLAN)
+    # a lock wait ends after 10 s (so that, were the loop to wait on one again, the test fails, not hangs)
+    monkeypatch.setattr(settings, "database_url", db.url.replace("options=", "options=-clock_timeout%3D10000%20", 1))
+    engine_for.cache_clear()
+    try:
+        browser = sign_in(CAT)
+        with session_scope() as s:  # the session's last use a while ago: the next request touches it
+            s.execute(update(WebSession).values(last_seen_at=utcnow() - timedelta(minutes=2)))
+        with browser:
+
+            def read(_: int) -> int:
+                return browser.get(f"/api/v1/plans/{plan_id}/vision").status_code
+
+            started = time.monotonic()
+            with ThreadPoolExecutor(12) as pool:
+                statuses = list(pool.map(read, range(24)))
+            took = time.monotonic() - started
+    finally:
+        get_engine().dispose()
+        engine_for.cache_clear()
+    # before: the second request's touch waited for the first's row lock on the event loop, which the first
+    # needed to commit; the process stood still until the lock timeout, every request after it with it
+    assert statuses == [200] * 24
+    assert took < 10.0
