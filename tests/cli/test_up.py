@@ -63,7 +63,16 @@ def test_up_serves_and_stops_cleanly(tmp_path: Path) -> None:
         assert httpx.get(prefect.group(1) + "/api/health", timeout=10).status_code == 200
         plans = httpx.get(web.group(1) + "/api/v1/plans", headers=bearer, timeout=10).json()["rows"]
         assert plans[0]["stage"] == "vision"
-        # the first lifecycle run, started when the plan was created, is executed by the served flows
+        # a new plan waits for its working party and wakes no run (plan_setup), so start one as the reconcile
+        # flow or a decision would, through the deployment: the served flows must execute it
+        api = prefect.group(1) + "/api"
+        deployment = httpx.get(f"{api}/deployments/name/plan-lifecycle/plan-lifecycle", timeout=10).json()
+        started = httpx.post(
+            f"{api}/deployments/{deployment['id']}/create_flow_run",
+            json={"parameters": {"plan_id": 1}, "tags": ["plan:1"]},
+            timeout=10,
+        )
+        assert started.status_code == 201, started.text
         deadline, state = time.monotonic() + 90, None
         while time.monotonic() < deadline and state != "COMPLETED":
             runs = httpx.post(
