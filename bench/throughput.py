@@ -173,10 +173,20 @@ def wait_final(ids: list[Any], timeout: float = 300) -> None:
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     deadline = time.monotonic() + timeout
+    remaining = set(ids)
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:
-            runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)), limit=len(ids))
-            if len(runs) == len(ids) and all(r.state is not None and r.state.is_final() for r in runs):
+            ended = set()
+            waiting = sorted(remaining, key=str)
+            for i in range(0, len(waiting), 200):  # the API reads at most 200 runs a request
+                chunk = FlowRunFilter(id=FlowRunFilterId(any_=waiting[i : i + 200]))
+                ended |= {
+                    r.id
+                    for r in client.read_flow_runs(flow_run_filter=chunk, limit=200)
+                    if r.state and r.state.is_final()
+                }
+            remaining -= ended
+            if not remaining:
                 return
             time.sleep(0.5)
     raise TimeoutError(f"throughput: flow runs still not ended after {timeout:.0f} s")
