@@ -59,12 +59,29 @@ def record_system(
     session: Session, *, plan: Plan, kind: str, now: datetime, data: dict[str, Any], dedupe_key: str | None = None
 ) -> AuditEvent:
     """Append an event the system did (no person), at the plan's current version; no wake-up."""
+    return record_system_about(
+        session, plan_id=plan.id, plan_version=plan.version, kind=kind, now=now, data=data, dedupe_key=dedupe_key
+    )
+
+
+def record_system_about(
+    session: Session,
+    *,
+    plan_id: int | None,
+    plan_version: int | None,
+    kind: str,
+    now: datetime,
+    data: dict[str, Any],
+    dedupe_key: str | None = None,
+) -> AuditEvent:
+    """Append an event the system did (no person) about a plan, or about no plan (``plan_id`` None: an
+    organisation's staff list deleted, say); no wake-up."""
     return AuditRepository(session).record(
-        plan_id=plan.id,
+        plan_id=plan_id,
         kind=kind,
         actor=SYSTEM.label,
         actor_id=None,
-        plan_version=plan.version,
+        plan_version=plan_version,
         at=now,
         data=data,
         dedupe_key=dedupe_key,

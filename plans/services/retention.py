@@ -25,9 +25,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from plans.domain.retention import Decision, decide, staff_list_verdict, survey_verdict
-from plans.repositories.audit import AuditRepository
 from plans.repositories.retention import RetentionRepository
-from plans.services.actors import SYSTEM
+from plans.services.audit_trail import record_system_about
 from plans.services.survey_opening import invitation_key
 
 log = logging.getLogger(__name__)
@@ -172,15 +171,8 @@ def purge_survey(
     purge.team_links = repo.team_links(survey_id, delete_them=not dry_run)
     purge.leavers = repo.leavers(row.organisation_id, survey_id=survey_id, delete_them=not dry_run)
     if not dry_run:
-        AuditRepository(session).record(
-            plan_id=row.plan_id,
-            kind=SURVEY_PURGED,
-            actor=SYSTEM.label,
-            actor_id=None,
-            plan_version=None,
-            at=now,
-            data={**purge.as_data(), "retention_days": period.days},
-        )
+        data = {**purge.as_data(), "retention_days": period.days}
+        record_system_about(session, plan_id=row.plan_id, plan_version=None, kind=SURVEY_PURGED, now=now, data=data)
     return purge
 
 
@@ -211,15 +203,8 @@ def purge_staff_list(
         for first in range(span[0], span[1] + 1, BATCH):
             purge.staff += repo.delete_staff(organisation_id, first=first, last=first + BATCH - 1)
     if purge.staff:
-        AuditRepository(session).record(
-            plan_id=None,
-            kind=STAFF_LIST_PURGED,
-            actor=SYSTEM.label,
-            actor_id=None,
-            plan_version=None,
-            at=now,
-            data={**purge.as_data(), "retention_days": period.days},
-        )
+        data = {**purge.as_data(), "retention_days": period.days}
+        record_system_about(session, plan_id=None, plan_version=None, kind=STAFF_LIST_PURGED, now=now, data=data)
     return purge
 
 
