@@ -5,14 +5,10 @@ with why, and starts a fresh run that takes the plan to its next gate, nothing r
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import psutil
-import psycopg
 import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
@@ -25,6 +21,7 @@ from plans.config import settings
 from plans.domain.stages import Stage
 from plans.orchestration import _state_label, stale_verdict
 from tests.conftest import SMALL_PLAN, Database
+from tests.flows.test_lifecycle_flow import plan_row_locked
 from tests.prefect_stack import all_final, start_run, wait_for
 from tests.support import create, events, push, stage_of
 
@@ -54,22 +51,6 @@ class TestStaleVerdict:
     def test_a_coordinator_reads_what_late_means(self) -> None:
         assert _state_label(State(type=StateType.SCHEDULED, name="Late")).startswith("Late: no worker has started it")
         assert _state_label(State(type=StateType.RUNNING)) == "Running"
-
-
-@contextmanager
-def plan_row_locked(db: Database, plan_id: int) -> Iterator[None]:
-    """Hold a write lock on the plan from outside, so the run's task blocks inside its stage."""
-    if db.dialect == "sqlite":
-        conn = sqlite3.connect(db.url.removeprefix("sqlite:///"), isolation_level=None)
-        conn.execute("BEGIN IMMEDIATE")
-    else:
-        conn = psycopg.connect(db.url.replace("postgresql+psycopg", "postgresql"))
-        conn.execute("SELECT id FROM plans WHERE id = %s FOR UPDATE", (plan_id,))
-    try:
-        yield
-    finally:
-        conn.execute("ROLLBACK") if db.dialect == "sqlite" else conn.rollback()
-        conn.close()
 
 
 def kill_hard(process: ChildProcess) -> int:
