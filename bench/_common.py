@@ -41,6 +41,21 @@ def machine() -> dict[str, Any]:
     }
 
 
+def children_by_parent() -> dict[int, list[int]]:
+    """Every readable process's pid under its parent's pid, from /proc/*/stat (the field after the
+    command name's closing parenthesis is the state, then the parent)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parents.setdefault(int(stat.rpartition(")")[2].split()[1]), []).append(int(entry.name))
+    return parents
+
+
 def processes_with_env(marker: str) -> list[tuple[int, str]]:
     """(pid, command line) of readable processes whose environment contains ``marker``."""
     found = []

@@ -39,7 +39,7 @@ from typing import Any
 import yaml
 from sqlalchemy import create_engine, text
 
-from bench._common import ROOT, reap_leftovers, sigint_default
+from bench._common import ROOT, children_by_parent, reap_leftovers, sigint_default
 from flows.server import QUIET_PREFECT, ChildProcess, PrefectServer, free_port
 
 PG_BASE = os.environ.get("COPRODUCE_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -57,16 +57,7 @@ def _pg_url(database: str, driver: str) -> str:
 def descendants(pid: int) -> list[int]:
     """Every process below ``pid`` (children, theirs, ...), found through /proc: a flow run's process
     runs in a session of its own (Prefect isolates it), so the worker's process group misses it."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rpartition(")")[2].split()[1])
-        parents.setdefault(ppid, []).append(int(entry.name))
+    parents = children_by_parent()
     found, todo = [], [pid]
     while todo:
         for child in parents.get(todo.pop(), []):

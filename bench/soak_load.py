@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench._common import children_by_parent
 from bench.dashboard import percentile
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -121,17 +122,7 @@ class Tally:
 
 def children_of(pid: int) -> list[int]:
     """The direct children of ``pid`` (from /proc/*/stat, whose fourth field is the parent)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry.name))
-    return sorted(found)
+    return sorted(children_by_parent().get(pid, []))
 
 
 def rss_kb(pid: int) -> int | None:
