@@ -71,9 +71,14 @@ def downgrade(url: str, revision: str) -> None:
         command.downgrade(cfg, revision)
 
 
+def _scripts() -> ScriptDirectory:
+    """The migrations this version of coproduce ships (no database needed)."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://"))
+
+
 def head() -> str:
     """The newest revision this version of coproduce knows."""
-    found = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    found = _scripts().get_current_head()
     assert found is not None, "no migrations found"
     return found
 
@@ -84,7 +89,7 @@ def known(revision: str) -> bool:
     from alembic.util import CommandError
 
     try:
-        return ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision) is not None
+        return _scripts().get_revision(revision) is not None
     except CommandError:  # "No such revision or branch"
         return False
 
