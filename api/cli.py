@@ -110,9 +110,15 @@ def db_downgrade(
     revision: Annotated[str, typer.Argument(help="the revision to go back to ('base': no tables of ours)")],
 ) -> None:
     """Migrate the database back to an earlier schema (after a backup; docs/operations.md, Upgrades)."""
+    from alembic.util import CommandError
+
     from plans.migrations import current, downgrade
 
-    downgrade(settings.resolved_database_url(), revision)
+    try:
+        downgrade(settings.resolved_database_url(), revision)
+    except CommandError as exc:  # an unknown revision, or one ahead of the database
+        typer.secho(f"error: revision {revision!r}: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"database at: {current(settings.resolved_database_url()) or 'base'}")
 
 

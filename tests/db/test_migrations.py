@@ -134,3 +134,15 @@ class TestDbStatusCommand:
         result = CliRunner().invoke(app, ["db", "status"])
         assert result.exit_code == 2
         assert "newer version" in result.output
+
+    def test_an_unknown_revision_is_named_and_changes_nothing(
+        self, fresh_url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from api.cli import app
+
+        upgrade(fresh_url)
+        monkeypatch.setattr(settings, "database_url", fresh_url)
+        result = CliRunner().invoke(app, ["db", "downgrade", "nonsense"])
+        assert result.exit_code == 2
+        assert "revision 'nonsense'" in result.output and "Can't locate revision" in result.output
+        assert current(fresh_url) == head()
