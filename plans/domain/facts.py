@@ -50,6 +50,9 @@ class SurveyFacts:
     eligible: int
     question_ids: tuple[str, ...]
     close_when_target_met: bool = True
+    # closed with no stored analysis: a run killed between closing the survey and analysing it leaves
+    # this, and only the lifecycle flow can finish it (nobody's decision is waited for)
+    awaiting_analysis: bool = False
 
     @property
     def rate(self) -> float:

@@ -67,6 +67,8 @@ def work_due(f: PlanFacts) -> list[str]:
         due.append(f"send version {f.version} for sign-off")
     elif f.stage is Stage.DELIVERY and f.checkpoints_scheduled < f.checkpoints_planned:
         due.append("schedule the formative checkpoints")
+    if any(s is not None and s.awaiting_analysis for s in (f.baseline, f.repeat)):
+        due.append("analyse the closed survey")
     return due
 
 

@@ -38,6 +38,7 @@ from plans.models import (
     StatementKind,
     SummativeReport,
     Survey,
+    SurveyAnalysis,
     SurveyKind,
     SurveyTeam,
     SurveyTeamDay,
@@ -234,6 +235,13 @@ class FactsRepository:
                 survey_ids,
             )
         )
+        closed = [s.id for s in rows if s.closed_at is not None]  # none before a survey closes: no query
+        analysed = {
+            sid
+            for (sid,) in self._rows(
+                lambda c: select(SurveyAnalysis.survey_id).where(SurveyAnalysis.survey_id.in_(c)), closed
+            )
+        }
         return {
             (s.plan_id, s.kind): SurveyFacts(
                 title=s.title,
@@ -245,6 +253,7 @@ class FactsRepository:
                 eligible=int(eligible.get(s.id) or 0),
                 question_ids=tuple(q["id"] for q in s.questions),
                 close_when_target_met=s.close_when_target_met,
+                awaiting_analysis=s.closed_at is not None and s.id not in analysed,
             )
             for s in rows
         }

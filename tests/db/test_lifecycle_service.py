@@ -96,6 +96,30 @@ class TestWholeLifecycle:
                 assert stage_work.run(s, plan_id=plan_id, now=utcnow()) == []
         assert [(e.kind, e.dedupe_key) for e in events(plan_id)] == before
 
+    @pytest.mark.parametrize("kind", [SurveyKind.BASELINE, SurveyKind.REPEAT])
+    def test_a_run_killed_between_closing_a_survey_and_analysing_it_is_restarted(
+        self, db: Database, kind: SurveyKind
+    ) -> None:
+        # found by bench.worker_kills at 50 plans: 7 plans sat in repeat_survey with the survey closed and
+        # no analysis, so no comparison for the panel to review, and the reconciler saw nothing to do
+        plan_id, people = create(SMALL_PLAN)
+        stage = Stage.EVIDENCE_SURVEY if kind is SurveyKind.BASELINE else Stage.REPEAT_SURVEY
+        walk_to(plan_id, people, stage)
+        people.answer_survey(kind, rate=0.8, lift=0.0)  # the target rate met: the survey is due to close
+        with session_scope() as s:  # the run closes it, and is killed before its analysis
+            assert stage_work.run(s, plan_id=plan_id, now=utcnow()) != []
+        with session_scope() as s:
+            assert lifecycle.plans_needing_a_run(s, now=utcnow()) == [plan_id]
+        push(plan_id)  # the run the reconciler starts analyses it first
+        with session_scope() as s:
+            assert lifecycle.plans_needing_a_run(s, now=utcnow()) == []
+        if kind is SurveyKind.BASELINE:
+            assert stage_of(plan_id) is Stage.RECOMMENDATIONS
+        else:  # the comparison is published: the panel's review is what the plan waits for now
+            people.review_repeat()
+            push(plan_id)
+            assert stage_of(plan_id) is Stage.CLOSED
+
 
 class TestConcurrentMoves:
     def test_a_stale_move_records_nothing(self, db: Database) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -117,6 +118,14 @@ class TestWorkDue:
     )
     def test_nothing_for_the_survey(self, s: SurveyFacts) -> None:
         assert work_due(facts(Stage.EVIDENCE_SURVEY, baseline=s)) == []
+
+    @pytest.mark.parametrize("stage", [Stage.EVIDENCE_SURVEY, Stage.RECOMMENDATIONS, Stage.REPEAT_SURVEY])
+    def test_a_closed_survey_without_its_analysis_is_work(self, stage: Stage) -> None:
+        # a run killed between closing the survey and analysing it: nobody else will wake the plan
+        waiting = replace(survey(closed=True), awaiting_analysis=True)
+        which = {"repeat": waiting} if stage is Stage.REPEAT_SURVEY else {"baseline": waiting}
+        f = facts(stage, **which)
+        assert "analyse the closed survey" in work_due(f) and needs_run(f, override_pending=False)
 
     def test_survey_of_the_other_stage_is_ignored(self) -> None:
         assert work_due(facts(Stage.REPEAT_SURVEY, baseline=survey(closes_in=-1))) == ["open the repeat survey"]
