@@ -6,12 +6,15 @@ figure says what it is the median of (3 runs, rounds or repeats where the benchm
 are one run, and say so).
 
     python -m bench                                   # everything at full scale (hours: throughput's 200
-                                                      # plans alone need ~100 CPU minutes)
+                                                      # plans alone need ~3.3 hours of 2 cores)
     python -m bench --quick                           # small scales, a smoke run (about 6 minutes; without
                                                       # throughput and worker_kills unless --only names them)
     python -m bench --only chase,intake               # some of them (names: --list)
     python -m bench --set dashboard.runs=5 --set intake.processes=1   # any keyword of a measure()
-    python -m bench --report bench/results/latest.json                # the table of saved results
+    python -m bench --report bench/results/latest.json                # the table of saved results, and
+                                                      # when, at which commit and load each was measured
+    python -m bench --adopt throughput=/tmp/t.json    # record a standalone run (python -m bench.throughput
+                                                      # --json /tmp/t.json) as the throughput entry
 
 The flags of the first version still work: ``--demo-runs``, ``--no-cold``, ``--home``, ``--plans`` and
 ``--rounds`` (transition), ``--dashboard-db``, ``--dashboard-requests``.
@@ -24,8 +27,10 @@ takes its own argparse namespace: then its ``main(argv)`` runs with the keywords
 benchmark runs in a child process of its own (``--child``), so none inherits another's settings,
 environment or peak memory; one that raises or dies is reported as an ERROR row and the others still
 run. Results: ``bench/results/latest.json`` (``quick.json`` with ``--quick``; ``--json PATH`` to
-choose). Exit status 1 if a benchmark raised or reported failures, else 0 (goals missed are in the
-table, not in the exit status).
+choose). A run with ``--only`` replaces only the entries it measured, so the full-scale table, which
+needs more hours than one sitting on 2 cores, is built benchmark by benchmark; every entry carries its
+own date, commit and load (``bench/results_file.py``). Exit status 1 if a benchmark raised or reported
+failures, else 0 (goals missed are in the table, not in the exit status).
 """
 
 from __future__ import annotations
@@ -39,11 +44,12 @@ import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import results_file
 from bench._common import RESULTS, ROOT, machine, sigint_default
+from bench.results_file import PROVENANCE_HEAD, provenance_rows, table, table_rows
 
 Row = tuple[str, str, str, str, str, bool | None]
 
@@ -168,7 +174,7 @@ def measure_here(module_name: str, kwargs: dict[str, Any], cli: bool = False) ->
 def run_one(bench: Bench, kwargs: dict[str, Any]) -> dict[str, Any]:
     """Measure one benchmark in a child process of its own, so that none inherits another's settings,
     environment, imports or peak memory; its output goes straight to ours."""
-    started = time.monotonic()
+    started, when, at_start = time.monotonic(), results_file.now(), machine()
     with tempfile.TemporaryDirectory(prefix="bench-suite-") as tmp:
         out = Path(tmp) / "entry.json"
         cmd = [sys.executable, "-m", "bench", "--child", bench.module, "--child-keywords", json.dumps(kwargs)]
@@ -179,44 +185,47 @@ def run_one(bench: Bench, kwargs: dict[str, Any]) -> dict[str, Any]:
         else:
             entry = {"module": bench.module, "keywords": kwargs, "error": f"the child exited {done.returncode}"}
     entry["seconds"] = round(time.monotonic() - started, 1)
-    return entry
+    return results_file.stamp(entry, when, at_start)
 
 
-WIDEST = 100  # a cell longer than this is cut in the printed table (the JSON keeps it whole)
+def results_path(a: argparse.Namespace) -> Path:
+    """The results file: ``--json``, else latest.json (quick.json with ``--quick``)."""
+    return a.json or RESULTS / ("quick.json" if a.quick else "latest.json")
 
 
-def _cut(cell: str) -> str:
-    return cell if len(cell) <= WIDEST else cell[: WIDEST - 3] + "..."
+def report(saved: dict[str, Any], markdown: bool) -> str:
+    """The table of a results file, then where each benchmark's figures came from."""
+    entries = results_file.with_provenance(saved)
+    missing = [b.name for b in BENCHES if b.name not in entries and not (saved.get("quick") and b.slow)]
+    parts = [
+        table(table_rows(entries), markdown=markdown),
+        "",
+        table(provenance_rows(entries), markdown=markdown, head=PROVENANCE_HEAD),
+    ]
+    if missing:
+        parts += ["", f"not measured in this file: {', '.join(missing)}"]
+    return "\n".join(parts)
 
 
-def table_rows(results: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str, str]]:
-    """The five columns, the goal with its verdict."""
-    out = []
-    for name, entry in results.items():
-        if "error" in entry:
-            out.append((f"{name}: ERROR", entry["error"][:100], "-", "-", "-"))
-            continue
-        for figure, value, ref, ratio, goal, ok in entry["rows"]:
-            verdict = goal if ok is None else f"{goal}: {'met' if ok else 'NOT MET'}"
-            out.append((_cut(figure), _cut(value), _cut(ref), ratio, verdict))
-        for failure in entry.get("failures", []):
-            out.append((f"{name}: FAILURE", failure[:100], "-", "-", "-"))
-    return out
-
-
-def table(rows: list[tuple[str, str, str, str, str]], markdown: bool = False) -> str:
-    head = ("figure", "value", "reference (same run)", "ratio", "goal")
-    if markdown:
-        return "\n".join("| " + " | ".join(r) + " |" for r in [head, ("---",) * 5, *rows])
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(5)]
-    fmt = " | ".join(f"{{:<{w}}}" for w in widths)
-    line = "-+-".join("-" * w for w in widths)
-    return "\n".join([fmt.format(*head), line, *(fmt.format(*r) for r in rows)])
-
-
-def _commit() -> str:
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return done.stdout.strip()
+def adopt(a: argparse.Namespace) -> int:
+    """``--adopt NAME=FILE[#KEY]``: put standalone runs into the results file, all or none."""
+    modules = {b.name: b.module for b in BENCHES}
+    entries = {}
+    for given in a.adopt:
+        name, eq, source = given.partition("=")
+        if not eq or not source:
+            raise SystemExit(f"--adopt {given}: expected NAME=FILE[#KEY]")
+        if name not in modules:
+            raise SystemExit(f"--adopt {given}: unknown benchmark {name!r}; known: {', '.join(modules)}")
+        entries[name] = results_file.adopted(name, modules[name], source)
+    out = results_path(a)
+    new = {"when": results_file.now(), "commit": results_file.head(), "quick": a.quick, "benchmarks": entries}
+    new["command"] = "python -m bench " + " ".join(f"--adopt {x}" for x in a.adopt)
+    res = results_file.merged(results_file.read(out), new, list(modules))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=2, default=str) + "\n", encoding="utf-8")
+    print(f"{out}: {', '.join(entries)} adopted; it holds {len(res['benchmarks'])} benchmarks")
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -228,6 +237,13 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--json", type=Path, help="results file (default bench/results/latest.json, quick.json)")
     ap.add_argument("--report", type=Path, metavar="JSON", help="print the table of saved results; measure nothing")
     ap.add_argument("--markdown", action="store_true", help="the table in Markdown")
+    ap.add_argument(
+        "--adopt",
+        action="append",
+        default=[],
+        metavar="NAME=FILE[#KEY]",
+        help="record a standalone run's --json (python -m bench.NAME ... --json FILE) as NAME's entry; measure nothing",
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--child-keywords", default="{}", help=argparse.SUPPRESS)
     ap.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
@@ -255,11 +271,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{b.name:<18} {b.module:<26} full {b.full or 'defaults'}; quick {b.quick}{slow}")
         return 0
     if a.report:
-        saved = json.loads(a.report.read_text(encoding="utf-8"))
-        if "benchmarks" not in saved:
-            raise SystemExit(f"{a.report}: not a results file of this version of python -m bench (no 'benchmarks')")
-        print(table(table_rows(saved["benchmarks"]), markdown=a.markdown))
+        saved = results_file.read(a.report)
+        if saved is None:
+            raise SystemExit(f"{a.report}: no such file")
+        print(report(saved, a.markdown))
         return 0
+    if a.adopt:
+        return adopt(a)
     names = [b.name for b in BENCHES]
     everything = [b.name for b in BENCHES if not (a.quick and b.slow)]
     chosen = everything if not a.only else [n.strip() for n in a.only.split(",") if n.strip()]
@@ -270,8 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     sigint_default()  # the servers the benchmarks start stop on SIGINT, even when we were started with it ignored
     started = time.monotonic()
     res: dict[str, Any] = {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": _commit(),
+        "when": results_file.now(),
+        "commit": results_file.head(),
         "machine": machine(),
         "quick": a.quick,
         "command": "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv),
@@ -283,14 +301,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"=== {bench.name}: {'ERROR' if 'error' in entry else 'done'} in {entry['seconds']:.0f} s", flush=True)
     res["bench_wall_s"] = round(time.monotonic() - started, 1)
     res["loadavg_at_end"] = machine()["loadavg_at_start"]
-    out = a.json or RESULTS / ("quick.json" if a.quick else "latest.json")
+    out = results_path(a)
     out.parent.mkdir(parents=True, exist_ok=True)
+    measured = dict(res["benchmarks"])
+    if a.only:  # the entries of benchmarks not measured now stay, each with its own date and commit
+        res = results_file.merged(results_file.read(out), res, [b.name for b in BENCHES])
     out.write_text(json.dumps(res, indent=2, default=str) + "\n", encoding="utf-8")
     print()
-    print(table(table_rows(res["benchmarks"]), markdown=a.markdown))
+    print(table(table_rows(measured), markdown=a.markdown))
     load = f"load average {res['machine']['loadavg_at_start']} at the start, {res['loadavg_at_end']} at the end"
     print(f"\n(bench took {res['bench_wall_s']:.0f} s, {load}; commit {res['commit']}; results in {out})")
-    bad = [n for n, e in res["benchmarks"].items() if "error" in e or e.get("failures")]
+    if len(res["benchmarks"]) > len(measured):
+        print(f"{out} also holds earlier measurements of the others: python -m bench --report {out}")
+    bad = [n for n, e in measured.items() if "error" in e or e.get("failures")]
     if bad:
         print(f"FAILED: {', '.join(bad)} (see above)")
     return 1 if bad else 0

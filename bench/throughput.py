@@ -3,7 +3,7 @@ production shape (bench.cluster: a Prefect server on PostgreSQL, the app on Post
 pool ``coproduce`` and ``--workers`` workers pulling from it).
 
     python -m bench.throughput [--plans 200] [--workers 2] [--limit 4] [--threads 4] [--bare-runs 10]
-                               [--probe-every 20] [--timeout 1800] [--patient] [--keep-logs] [--json PATH]
+                               [--probe-every 20] [--timeout S] [--patient] [--keep-logs] [--json PATH]
 
 What happens. N plans are created from examples/citizen-voice-workforce.yaml with distinct slugs and no
 staff list (each survey's answers are recorded by the coordinator in one batch: the per-person intake is
@@ -214,6 +214,17 @@ class Prober(threading.Thread):
             self.ids.append(self.ctx.run(start_bare))
 
 
+# The time allowed grows with the plans, or a full run would give up at a fixed half hour. At 20 plans a
+# plan costs about 46 CPU-seconds on 2 cores; at 200 the box is saturated and completes about 10
+# lifecycle runs (one plan's worth) a minute, so 200 plans need about 3.3 hours there (docs/performance.md).
+SECONDS_PER_PLAN = 75.0
+
+
+def default_timeout(plans: int, per_plan: float = SECONDS_PER_PLAN, floor: float = 1800.0) -> float:
+    """Seconds of driving allowed for ``plans`` plans (bench.worker_kills allows more: kills slow them)."""
+    return max(floor, per_plan * plans)
+
+
 def measure(
     plans: int = 200,
     workers: int = 2,
@@ -221,7 +232,7 @@ def measure(
     threads: int = 4,
     bare_runs: int = 10,
     probe_every: float = 20.0,
-    timeout: float = 1800.0,
+    timeout: float | None = None,
     poll: float = 0.5,
     patient: bool = False,
     keep_logs: bool = False,
@@ -230,6 +241,7 @@ def measure(
     """Bring the cluster up, drive ``plans`` plans to closed, read Prefect's records; see the docstring."""
     from plans.config import settings
 
+    timeout = default_timeout(plans) if timeout is None else timeout
     res: dict[str, Any] = {
         "machine": machine(),
         "plans": plans,
@@ -379,7 +391,8 @@ def rows(res: dict[str, Any]) -> list[tuple[str, str, str, str, str, bool | None
             f"{res['cpu_per_plan_s']:.1f} s",
             f"{res['cpu_s']}; a bare flow run's process: {res['cpu_per_idle_bare_run_s']:.1f} s",
             "-",
-            f"200 plans: ~{res['projection_200_s'] / 60:.0f} min on {res['machine']['cpus']} cores",
+            f"200 plans at this CPU a plan: ~{res['projection_200_s'] / 60:.0f} min on {res['machine']['cpus']} cores "
+            "(a floor: saturated, a plan costs more)",
             None,
         ),
     ]
@@ -393,7 +406,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=4, help="people acting at once (default 4)")
     ap.add_argument("--bare-runs", type=int, default=10, help="bare runs on the idle cluster (default 10)")
     ap.add_argument("--probe-every", type=float, default=20.0, help="seconds between bare runs during the drive")
-    ap.add_argument("--timeout", type=float, default=1800.0, help="give up after this many seconds of driving")
+    ap.add_argument(
+        "--timeout",
+        type=float,
+        help=f"give up after this many seconds of driving (default {SECONDS_PER_PLAN:.0f} s a plan, at least 1800)",
+    )
     ap.add_argument("--patient", action="store_true", help="people act only while no run of their plan is in flight")
     ap.add_argument("--keep-logs", action="store_true")
     ap.add_argument("--json", type=Path)

@@ -4,7 +4,7 @@ every process below it (its flow runs' processes run in sessions of their own) a
 restarts it a moment later. Mail goes to a real SMTP server (aiosmtpd, in this process).
 
     python -m bench.worker_kills [--plans 50] [--workers 2] [--kill-every 8 25] [--down 1 4]
-                                 [--reconcile-every 20] [--deliver-every 15] [--timeout 3600] [--seed 1]
+                                 [--reconcile-every 20] [--deliver-every 15] [--timeout S] [--seed 1]
 
 The periodic flows run through their deployments as production runs them, only more often: the driver
 starts a ``reconcile`` run every ``--reconcile-every`` seconds and a ``deliver-outbox`` run every
@@ -44,7 +44,7 @@ from aiosmtpd.controller import Controller
 
 from bench._common import machine
 from bench.cluster import Cluster, cluster
-from bench.throughput import create_plans, drive, wait_final
+from bench.throughput import create_plans, default_timeout, drive, wait_final
 
 STALE_MINUTES = 1.5
 LEASE_SECONDS = 20
@@ -201,7 +201,7 @@ def measure(
     down: tuple[float, float] = (1.0, 4.0),
     reconcile_every: float = 20.0,
     deliver_every: float = 15.0,
-    timeout: float = 3600.0,
+    timeout: float | None = None,
     seed: int = 1,
     keep_logs: bool = False,
     echo: Any = print,
@@ -209,6 +209,7 @@ def measure(
     """Run the scenario; returns what was checked (see the module docstring)."""
     from plans.config import settings
 
+    timeout = default_timeout(plans, per_plan=90.0, floor=3600.0) if timeout is None else timeout
     mailbox = Mailbox()
     port = _free_port()
     smtp = Controller(mailbox, hostname="127.0.0.1", port=port)
@@ -334,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--down", type=float, nargs=2, default=(1.0, 4.0), metavar=("MIN", "MAX"))
     ap.add_argument("--reconcile-every", type=float, default=20.0)
     ap.add_argument("--deliver-every", type=float, default=15.0)
-    ap.add_argument("--timeout", type=float, default=3600.0)
+    ap.add_argument("--timeout", type=float, help="seconds of driving allowed (default 90 a plan, at least 3600)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep-logs", action="store_true")
     ap.add_argument("--json", type=Path)

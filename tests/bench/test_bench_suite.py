@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import results_file
 from bench.__main__ import BENCHES, Bench, keywords, options, parser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,3 +65,62 @@ class TestQuickRun:
             [sys.executable, "-m", "bench", "--report", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=60
         )
         assert again.returncode == 0 and "staff list import replacing it" in again.stdout
+
+
+def _entry(name: str, when: str) -> dict[str, object]:
+    return {"module": f"bench.{name}", "rows": [[f"{name} figure", "1 s", "-", "-", "-", None]], "when": when}
+
+
+class TestResultsFile:
+    """The full-scale table is built benchmark by benchmark: a run replaces only what it measured, every
+    entry keeps its own provenance, and standalone runs are adopted all or none."""
+
+    def test_a_partial_run_keeps_the_others_with_their_own_provenance(self) -> None:
+        old = {"when": "T1", "commit": "aaa", "machine": {"cpus": 2}, "benchmarks": {"chase": {"rows": []}}}
+        old["benchmarks"]["demo"] = _entry("demo", "T0")
+        new = {"when": "T2", "commit": "bbb", "benchmarks": {"intake": _entry("intake", "T2")}}
+        got = results_file.merged(old, new, [b.name for b in BENCHES])
+        assert list(got["benchmarks"]) == ["demo", "chase", "intake"]  # the registry's order
+        assert got["benchmarks"]["chase"]["when"] == "T1" and got["benchmarks"]["chase"]["commit"] == "aaa"
+        assert got["benchmarks"]["demo"]["when"] == "T0" and got["when"] == "T2"
+
+    def test_quick_and_full_results_never_mix(self) -> None:
+        with pytest.raises(SystemExit, match="holds quick results"):
+            results_file.merged({"quick": True, "benchmarks": {}}, {"quick": False, "benchmarks": {}}, [])
+
+    def test_adopting_a_result_its_rows_cannot_read_is_refused_naming_the_file(self, tmp_path: Path) -> None:
+        old = tmp_path / "dashboard.json"
+        old.write_text(json.dumps({"machine": {"cpus": 2}}))
+        with pytest.raises(SystemExit, match=r"dashboard\.json: bench\.dashboard\.rows cannot read it"):
+            results_file.adopted("dashboard", "bench.dashboard", str(old))
+        with pytest.raises(SystemExit, match="no such file"):
+            results_file.adopted("dashboard", "bench.dashboard", str(tmp_path / "none.json"))
+        with pytest.raises(SystemExit, match="has no key 'x'"):
+            results_file.adopted("dashboard", "bench.dashboard", f"{old}#x")
+
+    def test_adopt_then_report(self, tmp_path: Path) -> None:
+        standalone = tmp_path / "retention.json"
+        standalone.write_text((ROOT / "bench/results/retention.json").read_text())
+        out = tmp_path / "latest.json"
+        run = [sys.executable, "-m", "bench", "--json", str(out)]
+        done = subprocess.run([*run, "--adopt", f"retention={standalone}"], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        # all or none: a bad second source leaves the file as it was
+        bad = [*run, "--adopt", "chase=bench/results/chase.json", "--adopt", "nonesuch=x.json"]
+        refused = subprocess.run(bad, cwd=ROOT, capture_output=True, text=True)
+        assert refused.returncode != 0 and "unknown benchmark 'nonesuch'" in refused.stderr
+        saved = json.loads(out.read_text())
+        assert list(saved["benchmarks"]) == ["retention"]
+        entry = saved["benchmarks"]["retention"]
+        assert entry["how"].startswith("adopted from") and "(a standalone run)" in entry["how"]
+        assert entry["machine"]["cpus"] == 2 and entry["rows"][0][0].startswith("retention purge")
+        tracked = subprocess.run([*run, "--adopt", "chase=bench/results/chase.json"], cwd=ROOT, capture_output=True)
+        assert tracked.returncode == 0
+        shown = subprocess.run(
+            [sys.executable, "-m", "bench", "--report", str(out)], cwd=ROOT, capture_output=True, text=True
+        )
+        assert shown.returncode == 0, shown.stderr
+        assert "retention purge" in shown.stdout and "chase cycle" in shown.stdout
+        provenance = shown.stdout[shown.stdout.index("benchmark ") :]
+        assert "as saved in" in provenance and "2026-11-24T08:02:07+00:00" in provenance  # chase's own measured_at
+        assert "not measured in this file: demo, transition" in shown.stdout
