@@ -51,14 +51,21 @@ def add_messages(count: int, now: datetime, *, shared: bool = False, prefix: str
         return [m.id for m in OutboxRepository(s).pending(limit=count + 1000)]
 
 
-def start_sender(db: Database, now: datetime, *, fault: str | None = None, batch: int = 500) -> subprocess.Popen[str]:
-    """``deliver_due(now)`` in a new Python process against this test's database and SMTP server."""
+def start_sender(
+    db: Database, now: datetime, *, fault: str | None = None, batch: int = 500, connections: int = 1
+) -> subprocess.Popen[str]:
+    """``deliver_due(now)`` in a new Python process against this test's database and SMTP server.
+
+    One SMTP connection unless asked: with several, the first thread at a fault point ends the process
+    while the others may be mid-claim (their uncommitted claims roll back), so what a fault leaves depends
+    on the threads' timing; a test of one kill point wants one sender."""
     env = {
         **os.environ,
         "COPRODUCE_DATABASE_URL": db.url,
         "COPRODUCE_SMTP_HOST": settings.smtp_host or "",
         "COPRODUCE_SMTP_PORT": str(settings.smtp_port),
         "COPRODUCE_DELIVERY_BATCH": str(batch),
+        "COPRODUCE_DELIVERY_CONNECTIONS": str(connections),
     }
     env.pop("COPRODUCE_FAULT", None)
     if fault:
@@ -77,8 +84,10 @@ def start_sender(db: Database, now: datetime, *, fault: str | None = None, batch
     )
 
 
-def run_sender(db: Database, now: datetime, *, fault: str | None = None, batch: int = 500) -> tuple[int, str]:
+def run_sender(
+    db: Database, now: datetime, *, fault: str | None = None, batch: int = 500, connections: int = 1
+) -> tuple[int, str]:
     """The same, waited for: (exit code, stdout + stderr)."""
-    process = start_sender(db, now, fault=fault, batch=batch)
+    process = start_sender(db, now, fault=fault, batch=batch, connections=connections)
     out, err = process.communicate(timeout=60)
     return process.returncode, out + err

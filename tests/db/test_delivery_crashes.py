@@ -47,6 +47,22 @@ class TestSenderKilled:
         assert deliver_due(after_lease()).claimed == 0  # running again sends nothing
         assert addressees(smtp_server) == [f"person{i}@example.org" for i in range(3)]
 
+    def test_with_several_connections_a_kill_after_claiming_loses_nothing_and_sends_each_once(
+        self, db: Database, smtp_server: Mailbox
+    ) -> None:
+        """Four sender threads in one process, small batches: the first to claim ends the process while
+        the others may hold committed claims (kept until the lease ends) or uncommitted ones (rolled
+        back, so due at once). Either way nothing was sent before the kill and each goes exactly once."""
+        add_messages(12, NOW)
+        code, output = run_sender(db, NOW, fault="after_claim", batch=2, connections=4)
+        assert code == FAULT_EXIT_CODE, output
+        assert smtp_server.messages == []
+        now_sent = deliver_due(NOW).sent  # those no committed claim holds
+        assert now_sent <= 12 - 2  # the batch the fault fired on is leased
+        assert deliver_due(after_lease()).sent == 12 - now_sent
+        assert deliver_due(after_lease()).claimed == 0
+        assert addressees(smtp_server) == sorted(f"person{i}@example.org" for i in range(12))
+
     def test_after_sending_and_marking_nothing_is_sent_again(self, db: Database, smtp_server: Mailbox) -> None:
         add_messages(3, NOW)
         code, output = run_sender(db, NOW, fault="after_mark@2")  # dies after marking the second
