@@ -53,7 +53,7 @@ from plans.services.survey_tokens import team_link_ref, token_for
 from plans.services.survey_tokens import token_hash as survey_token_hash
 from tests.conftest import SMALL_PLAN
 from tests.support import create, walk_to
-from tests.web import PASSWORD, make_user
+from tests.web import PASSWORD, make_user, shared_loop_client
 
 BOGUS_ID = 987_654
 ADMIN_EMAIL = "ada@admin.example"
@@ -318,7 +318,7 @@ def _check_world(emails: list[str], plans: dict[str, int], teams: dict[str, int]
 
 def browser(app: FastAPI) -> TestClient:
     """A client over HTTPS that does not follow redirects and answers a server error as a 500."""
-    return TestClient(app, base_url="https://testserver", follow_redirects=False, raise_server_exceptions=False)
+    return shared_loop_client(app, base_url="https://testserver", follow_redirects=False, raise_server_exceptions=False)
 
 
 def session_for(app: FastAPI, person_id: int | None) -> tuple[TestClient, str]:

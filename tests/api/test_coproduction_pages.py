@@ -20,6 +20,7 @@ from plans.repositories.plans import PlanRepository
 from plans.services.auth import start_session
 from tests.conftest import SMALL_PLAN, Database
 from tests.support import create
+from tests.web import shared_loop_client
 
 CAT, SUE, CORA, ANN, PAT = (
     "cat@citizens.example",
@@ -37,7 +38,7 @@ def sign_in(email: str) -> TestClient:
     with session_scope() as s:
         person = PeopleRepository(s).people_by_email([email])[email]
         cookie = start_session(s, person_id=person.id, method="password", now=utcnow())
-    client = TestClient(create_app(), base_url="https://testserver", follow_redirects=False)
+    client = shared_loop_client(create_app(), base_url="https://testserver", follow_redirects=False)
     client.cookies.set("coproduce_session", cookie)
     match = CSRF.search(client.get("/account").text)
     assert match is not None

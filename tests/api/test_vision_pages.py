@@ -21,6 +21,7 @@ from plans.services.actors import actor_by_email
 from plans.services.auth import start_session
 from tests.conftest import SMALL_PLAN, Database
 from tests.support import create, walk_to
+from tests.web import shared_loop_client
 
 CAT, CY, SUE, SID = "cat@citizens.example", "cy@citizens.example", "sue@small.example", "sid@small.example"
 CORA, PAT = "cora@small.example", "pat@citizens.example"
@@ -32,7 +33,7 @@ def sign_in(email: str) -> TestClient:
     with session_scope() as s:
         person = PeopleRepository(s).people_by_email([email])[email]
         cookie = start_session(s, person_id=person.id, method="password", now=utcnow())
-    client = TestClient(create_app(), base_url="https://testserver")
+    client = shared_loop_client(create_app(), base_url="https://testserver")
     client.cookies.set("coproduce_session", cookie)
     return client
 

@@ -22,6 +22,7 @@ from plans.repositories.people import PeopleRepository
 from plans.services.auth import start_session
 from tests.conftest import SMALL_PLAN, Database
 from tests.support import create
+from tests.web import shared_loop_client
 
 CORA, CAT, PAT = "cora@small.example", "cat@citizens.example", "pat@citizens.example"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -33,7 +34,7 @@ def sign_in(email: str) -> TestClient:
     with session_scope() as s:
         person = PeopleRepository(s).people_by_email([email])[email]
         cookie = start_session(s, person_id=person.id, method="password", now=utcnow())
-    client = TestClient(create_app(), base_url="https://testserver", follow_redirects=False)
+    client = shared_loop_client(create_app(), base_url="https://testserver", follow_redirects=False)
     client.cookies.set("coproduce_session", cookie)
     return client
 
