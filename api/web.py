@@ -70,14 +70,20 @@ def pounds(pence: int | None) -> str:
 
 
 def make_environment() -> Environment:
-    """Our templates first, then the design system's; its macros need ChainableUndefined for optional params."""
+    """Our templates first, then the design system's; its macros need ChainableUndefined for optional params.
+
+    ``auto_reload`` is off: the templates ship with the code and change only with a deploy (which restarts
+    the workers), and with it on every include of a design-system component checks the file's time on
+    disk, about 70 of them a page (a sign-in page: 8.45 ms with it, 8.19 ms without, median of 6)."""
     loader = ChoiceLoader(
         [
             FileSystemLoader(TEMPLATES_DIR),
             PackageLoader("nhsuk_frontend_jinja"),
         ]
     )
-    env = Environment(loader=loader, undefined=ChainableUndefined, autoescape=select_autoescape(default=True))
+    env = Environment(
+        loader=loader, undefined=ChainableUndefined, autoescape=select_autoescape(default=True), auto_reload=False
+    )
     env.filters["stage_label"] = stage_label
     env.filters["stage_colour"] = stage_colour
     env.filters["pounds"] = pounds
