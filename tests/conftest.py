@@ -8,6 +8,7 @@ half is skipped and the run says so loudly at the end; with ``COPRODUCE_REQUIRE_
 
 from __future__ import annotations
 
+import json
 import os
 
 # the cheapest argon2 parameters: tests hash passwords by the hundred (production keeps the default cost)
@@ -164,7 +165,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             kept.append(item)
     if left_out:
         config.hook.pytest_deselected(items=left_out)
-        items[:] = kept
+    items[:] = longest_files_first(kept)
+
+
+# Seconds each test file took in a whole run on two workers (setup and teardown included), the files of
+# 3 s and more: `python -m tests.file_seconds JUNIT_XML` writes it from `pytest --junitxml=JUNIT_XML`.
+FILE_SECONDS_PATH = Path(__file__).with_name("file_seconds.json")
+
+
+def longest_files_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The items with the longest files first (each file's own order kept), the unlisted ones after in
+    their collection order.
+
+    xdist (``--dist loadfile --no-loadscope-reorder``) hands whole files to workers in this order, each
+    worker taking the next when it is free: longest first leaves only short files for the end, so the
+    two workers finish together. xdist's own order (most tests first) left the one-test files that take
+    a minute (``test_up``, the Prefect restart, the browser journeys) to the end, one worker alone."""
+    seconds: dict[str, float] = json.loads(FILE_SECONDS_PATH.read_text()) if FILE_SECONDS_PATH.is_file() else {}
+    root = Path(__file__).resolve().parent.parent
+
+    def weight(item: pytest.Item) -> float:
+        try:
+            return seconds.get(item.path.resolve().relative_to(root).as_posix(), 0.0)
+        except ValueError:
+            return 0.0
+
+    return sorted(items, key=lambda item: -weight(item))  # stable: a file's own items keep their order
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
