@@ -165,7 +165,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             kept.append(item)
     if left_out:
         config.hook.pytest_deselected(items=left_out)
-    items[:] = longest_files_first(kept)
+    items[:] = longest_files_first(kept) if hasattr(config, "workerinput") else kept  # only xdist's order
 
 
 # Seconds each test file took in a whole run on two workers (setup and teardown included), the files of
