@@ -57,7 +57,8 @@ class TestPrefectYaml:
         (nightly,) = [s.schedule for s in served["purge-personal-data"].schedules]
         assert (nightly.cron, nightly.timezone) == ("30 2 * * *", "Europe/London")  # type: ignore[union-attr]
 
-    def test_deploy_all_and_the_schedule_creates_runs(self, prefect_api: str) -> None:
+    def test_deploy_all_and_the_schedule_creates_runs(self, no_flow_server: str) -> None:
+        prefect_api = no_flow_server
         pool = _prefect(["work-pool", "create", "coproduce", "--type", "process", "--overwrite"], prefect_api)
         assert pool.returncode == 0, pool.stdout + pool.stderr
         before = (ROOT / "prefect.yaml").read_text()
