@@ -103,17 +103,6 @@ def served(
             process.stop()
 
 
-@pytest.fixture
-def no_flow_server(prefect_api: str) -> str:
-    """The session's Prefect API with no flow server of an earlier test kept on it: a served runner owns
-    its deployments (it registers them with no work pool), so a test of ``prefect deploy`` must not share
-    the server with one. Which tests ran before on this worker depends on the order xdist hands out files."""
-    for process in _KEPT.values():
-        process.stop()
-    _KEPT.clear()
-    return prefect_api
-
-
 def _no_active_runs(timeout: float) -> bool:
     """Whether every lifecycle run has ended (within ``timeout``): a run left going would act on the next
     test's database, whose plans have the same ids."""

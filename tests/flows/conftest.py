@@ -8,7 +8,6 @@ import pytest
 from tests.prefect_stack import (  # noqa: F401 (fixtures and helpers used by the flow tests)
     all_final,
     lifecycle_runs,
-    no_flow_server,
     plan_uid,
     prefect_api,
     served,

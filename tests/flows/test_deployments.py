@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,10 @@ import yaml
 from prefect import get_client
 from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId, FlowRunFilter
 from prefect.client.schemas.objects import StateType
+from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.deployments import declared, runner_deployments
+from flows.server import PrefectServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.prefect
@@ -34,6 +37,22 @@ def _prefect(args: list[str], api: str) -> subprocess.CompletedProcess[str]:
         timeout=240,
         stdin=subprocess.DEVNULL,
     )
+
+
+@pytest.fixture
+def own_prefect_api(tmp_path: Path) -> Iterator[str]:
+    """A Prefect server of this test's own: on the session's, the deployments that earlier tests' flow
+    servers registered under the same names (with no work pool) were there first, and in two full runs,
+    once the longest test files went first, ``prefect deploy --all`` left plan-lifecycle without its
+    work pool (not seen when run alone: what an earlier runner left differs with the order)."""
+    server = PrefectServer(tmp_path / "prefect-home", free_port(4395), tmp_path / "prefect-server.log", ui=False)
+    server.start()
+    try:
+        server.wait_healthy(timeout=150)
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            yield server.api_url
+    finally:
+        server.stop()
 
 
 class TestPrefectYaml:
@@ -57,8 +76,8 @@ class TestPrefectYaml:
         (nightly,) = [s.schedule for s in served["purge-personal-data"].schedules]
         assert (nightly.cron, nightly.timezone) == ("30 2 * * *", "Europe/London")  # type: ignore[union-attr]
 
-    def test_deploy_all_and_the_schedule_creates_runs(self, no_flow_server: str) -> None:
-        prefect_api = no_flow_server
+    def test_deploy_all_and_the_schedule_creates_runs(self, own_prefect_api: str) -> None:
+        prefect_api = own_prefect_api
         pool = _prefect(["work-pool", "create", "coproduce", "--type", "process", "--overwrite"], prefect_api)
         assert pool.returncode == 0, pool.stdout + pool.stderr
         before = (ROOT / "prefect.yaml").read_text()
