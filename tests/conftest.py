@@ -182,15 +182,9 @@ def longest_files_first(items: list[pytest.Item]) -> list[pytest.Item]:
     two workers finish together. xdist's own order (most tests first) left the one-test files that take
     a minute (``test_up``, the Prefect restart, the browser journeys) to the end, one worker alone."""
     seconds: dict[str, float] = json.loads(FILE_SECONDS_PATH.read_text()) if FILE_SECONDS_PATH.is_file() else {}
-    root = Path(__file__).resolve().parent.parent
-
-    def weight(item: pytest.Item) -> float:
-        try:
-            return seconds.get(item.path.resolve().relative_to(root).as_posix(), 0.0)
-        except ValueError:
-            return 0.0
-
-    return sorted(items, key=lambda item: -weight(item))  # stable: a file's own items keep their order
+    # a node id starts with its file's path from the root directory (pyproject.toml's), as the JSON names
+    # it; the sort is stable, so a file's own items keep their order
+    return sorted(items, key=lambda item: -seconds.get(item.nodeid.split("::")[0], 0.0))
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

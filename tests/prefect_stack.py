@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -49,22 +50,32 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     # each pytest-xdist worker prefers its own port: two asking for the same free one at once could both
     # be told it is free before either server has bound it
     worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-    server = PrefectServer(home, free_port(4290 + 10 * worker), home / "server.log", ui=False)
-    server.start()
-    try:
-        server.wait_healthy(timeout=150)
+    with running_prefect_server(home, free_port(4290 + 10 * worker), home / "server.log") as server:
         # in-process flow runs ship logs to the API; off here, so nothing flushes to a stopped server at exit
         quiet = {
             PREFECT_API_URL: server.api_url,
             PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None,
             PREFECT_LOGGING_TO_API_ENABLED: False,
         }
-        with temporary_settings(updates=quiet):
-            yield server.api_url
+        try:
+            with temporary_settings(updates=quiet):
+                yield server.api_url
+        finally:
+            for process in _KEPT.values():
+                process.stop()
+            _KEPT.clear()
+
+
+@contextmanager
+def running_prefect_server(home: Path, port: int, log_path: Path) -> Iterator[PrefectServer]:
+    """``prefect server start`` on SQLite under ``home``, without the UI, once it answers its health
+    check; stopped on the way out, whether it became healthy or not."""
+    server = PrefectServer(home, port, log_path, ui=False)
+    server.start()
+    try:
+        server.wait_healthy(timeout=150)
+        yield server
     finally:
-        for process in _KEPT.values():
-            process.stop()
-        _KEPT.clear()
         server.stop()
 
 

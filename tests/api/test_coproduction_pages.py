@@ -11,16 +11,15 @@ import re
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from api.app import create_app
 from plans.db import session_scope
 from plans.domain.stages import Stage
 from plans.models import utcnow
 from plans.repositories.people import PeopleRepository
 from plans.repositories.plans import PlanRepository
 from plans.services.auth import start_session
+from tests import web
 from tests.conftest import SMALL_PLAN, Database
 from tests.support import create
-from tests.web import shared_loop_client
 
 CAT, SUE, CORA, ANN, PAT = (
     "cat@citizens.example",
@@ -38,7 +37,7 @@ def sign_in(email: str) -> TestClient:
     with session_scope() as s:
         person = PeopleRepository(s).people_by_email([email])[email]
         cookie = start_session(s, person_id=person.id, method="password", now=utcnow())
-    client = shared_loop_client(create_app(), base_url="https://testserver", follow_redirects=False)
+    client = web.client()
     client.cookies.set("coproduce_session", cookie)
     match = CSRF.search(client.get("/account").text)
     assert match is not None

@@ -14,15 +14,14 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import func, select, update
 
-from api.app import create_app
 from plans.db import session_scope
 from plans.domain.stages import Stage
 from plans.models import AuditEvent, Idea, Plan, Theme, ThemeVote, Workshop, WorkshopTable, utcnow
 from plans.repositories.people import PeopleRepository
 from plans.services.auth import start_session
+from tests import web
 from tests.conftest import SMALL_PLAN, Database
 from tests.support import create
-from tests.web import shared_loop_client
 
 CORA, CAT, PAT = "cora@small.example", "cat@citizens.example", "pat@citizens.example"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -34,7 +33,7 @@ def sign_in(email: str) -> TestClient:
     with session_scope() as s:
         person = PeopleRepository(s).people_by_email([email])[email]
         cookie = start_session(s, person_id=person.id, method="password", now=utcnow())
-    client = shared_loop_client(create_app(), base_url="https://testserver", follow_redirects=False)
+    client = web.client()
     client.cookies.set("coproduce_session", cookie)
     return client
 

@@ -20,7 +20,8 @@ from prefect.client.schemas.objects import StateType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from flows.deployments import declared, runner_deployments
-from flows.server import PrefectServer, free_port
+from flows.server import free_port
+from tests.prefect_stack import running_prefect_server
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.prefect
@@ -45,14 +46,11 @@ def own_prefect_api(tmp_path: Path) -> Iterator[str]:
     servers registered under the same names (with no work pool) were there first, and in two full runs,
     once the longest test files went first, ``prefect deploy --all`` left plan-lifecycle without its
     work pool (not seen when run alone: what an earlier runner left differs with the order)."""
-    server = PrefectServer(tmp_path / "prefect-home", free_port(4395), tmp_path / "prefect-server.log", ui=False)
-    server.start()
-    try:
-        server.wait_healthy(timeout=150)
-        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-            yield server.api_url
-    finally:
-        server.stop()
+    with (
+        running_prefect_server(tmp_path / "prefect-home", free_port(4395), tmp_path / "prefect-server.log") as server,
+        temporary_settings(updates={PREFECT_API_URL: server.api_url}),
+    ):
+        yield server.api_url
 
 
 class TestPrefectYaml:
@@ -77,11 +75,10 @@ class TestPrefectYaml:
         assert (nightly.cron, nightly.timezone) == ("30 2 * * *", "Europe/London")  # type: ignore[union-attr]
 
     def test_deploy_all_and_the_schedule_creates_runs(self, own_prefect_api: str) -> None:
-        prefect_api = own_prefect_api
-        pool = _prefect(["work-pool", "create", "coproduce", "--type", "process", "--overwrite"], prefect_api)
+        pool = _prefect(["work-pool", "create", "coproduce", "--type", "process", "--overwrite"], own_prefect_api)
         assert pool.returncode == 0, pool.stdout + pool.stderr
         before = (ROOT / "prefect.yaml").read_text()
-        deployed = _prefect(["--no-prompt", "deploy", "--all"], prefect_api)
+        deployed = _prefect(["--no-prompt", "deploy", "--all"], own_prefect_api)
         assert deployed.returncode == 0, deployed.stdout + deployed.stderr
         assert (ROOT / "prefect.yaml").read_text() == before, "prefect deploy rewrote prefect.yaml"
 
