@@ -32,7 +32,11 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1 or not Path(argv[0]).is_file():
         print(__doc__, file=sys.stderr)
         return 2
-    seconds = file_seconds(Path(argv[0]))
+    try:
+        seconds = file_seconds(Path(argv[0]))
+    except ET.ParseError as exc:  # nothing is written: the order in use stays as it was
+        print(f"{argv[0]}: not a JUnit XML report ({exc})", file=sys.stderr)
+        return 2
     OUT.write_text(json.dumps(seconds, indent=1) + "\n")
     print(f"{OUT}: {len(seconds)} files, {sum(seconds.values())} s")
     return 0
